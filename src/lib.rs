@@ -1,14 +1,18 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! AffRank sidecar: rewrites affiliate links, serves the click redirect,
+//! and keeps every click durable even while PostgreSQL is away.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod cli;
+pub mod clicks;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod links;
+pub mod networks;
+pub mod ops;
+pub mod routes;
+pub mod sites;
+pub mod spool;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

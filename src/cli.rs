@@ -1,0 +1,222 @@
+//! The `affrank` command line.
+
+use crate::config::{Config, Layer};
+use crate::db;
+use crate::ids::{ApiKey, SiteId, mint_postback_secret};
+use crate::networks::PostbackTemplate;
+use crate::sites::{SiteSettings, sql as site_sql};
+use crate::startup::{Application, Database};
+use crate::telemetry;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use url::Url;
+
+#[derive(Parser)]
+#[command(
+    name = "affrank",
+    version,
+    about = "AffRank sidecar: affiliate link tracking and revenue attribution"
+)]
+struct Cli {
+    /// TOML configuration file (also AFFRANK_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory: the spool, and the embedded PostgreSQL cluster when
+    /// DATABASE_URL is unset (also AFFRANK_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the click redirect (applies migrations first).
+    Serve {
+        /// Address to listen on (also AFFRANK_LISTEN).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Base URL that rewritten links point at (also AFFRANK_PUBLIC_URL).
+        #[arg(long)]
+        public_url: Option<Url>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage sites.
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Create a site and print its id, API key (shown once), postback secret and URL.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The blog's address, e.g. https://blog.example.com
+        #[arg(long)]
+        url: String,
+        /// ISO 4217 code of the site's reporting currency.
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Base URL for the postback URL (default: the public URL).
+        #[arg(long)]
+        public_url: Option<Url>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut flags = Layer {
+        data_dir: cli.data_dir,
+        ..Layer::default()
+    };
+    if let Command::Serve { listen, public_url } = &cli.command {
+        flags.listen = *listen;
+        flags.public_url = public_url.clone();
+    }
+    if let Command::Site {
+        command: SiteCommand::Add { public_url, .. },
+    } = &cli.command
+    {
+        flags.public_url = public_url.clone();
+    }
+    let config = Config::load(cli.config.as_deref(), flags)?;
+    telemetry::init_logging(config.log_format);
+    match cli.command {
+        Command::Serve { .. } => serve(config).await,
+        Command::Migrate => {
+            with_database(&config, |pool| async move {
+                let applied = db::migrate(&pool).await?;
+                if applied.is_empty() {
+                    println!("the database is up to date");
+                }
+                for version in applied {
+                    println!("applied {version}");
+                }
+                Ok(())
+            })
+            .await
+        }
+        Command::Site {
+            command:
+                SiteCommand::Add {
+                    name,
+                    url,
+                    currency,
+                    json,
+                    ..
+                },
+        } => {
+            let base = config.public_base();
+            with_database(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                add_site(&pool, &base, &name, &url, &currency, json).await
+            })
+            .await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    app.run_until_stopped(shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+    }
+}
+
+/// Runs `work` against the configured database or the embedded cluster,
+/// stopping the cluster afterwards only if this command started it.
+async fn with_database<F, Fut>(config: &Config, work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(deadpool_postgres::Pool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let database = Database::connect(config).await?;
+    let result = match db::pool(&database.url, 2) {
+        Ok(pool) => {
+            let result = work(pool.clone()).await;
+            pool.close();
+            result
+        }
+        Err(e) => Err(e),
+    };
+    database.stop();
+    result
+}
+
+async fn add_site(
+    pool: &deadpool_postgres::Pool,
+    public_base: &str,
+    name: &str,
+    url: &str,
+    currency: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let settings = SiteSettings::new(name, url, currency).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = SiteId::mint();
+    let key = ApiKey::mint();
+    let secret = mint_postback_secret();
+    let client = pool.get().await?;
+    site_sql::insert_site(&client, &id, &key.hash(), &secret, &settings).await?;
+    let postback_url = PostbackTemplate {
+        base: format!("{public_base}/api/v1/postbacks/{id}"),
+        token: secret.clone(),
+    }
+    .generic();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "site_id": id.as_str(),
+                "api_key": key.expose(),
+                "postback_secret": secret,
+                "postback_url": postback_url,
+            })
+        );
+    } else {
+        println!("site_id:         {id}");
+        println!(
+            "api_key:         {}   (shown once; only its hash is stored)",
+            key.expose()
+        );
+        println!("postback_secret: {secret}");
+        println!("postback_url:    {postback_url}");
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+use super::ClickRow;
+use super::privacy::client_ip;
+use super::tagging::tag_url;
+use crate::ids::{LinkId, SessionId};
+use crate::links::sql::{LinkTarget, find_link};
+use crate::networks::Network;
+use crate::state::AppState;
+use std::net::IpAddr;
+use std::sync::Arc;
+use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
+use warp::reply::Response;
+
+pub struct ClickRequest {
+    pub link_id: String,
+    pub is_head: bool,
+    pub headers: HeaderMap,
+    pub peer: Option<IpAddr>,
+}
+
+/// The visitor is always redirected if the link is known: a click that could
+/// not be recorded costs us a data point, never the blogger a sale.
+pub async fn go(state: AppState, request: ClickRequest) -> Response {
+    let Ok(link_id) = LinkId::parse(&request.link_id) else {
+        return not_found();
+    };
+    let link = match lookup(&state, &link_id).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::warn!(error = %e, link = link_id.as_str(), "link lookup failed");
+            return unavailable();
+        }
+    };
+    let session = SessionId::mint();
+    let location = tag_url(&link.url, &session, link.network);
+    state.metrics.redirects.inc();
+    if request.is_head || is_prefetch(&request.headers) {
+        return redirect(&location);
+    }
+    let header = |name: header::HeaderName| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| truncate(v, 1024))
+    };
+    let user_agent = header(header::USER_AGENT);
+    let forwarded = request
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let row = ClickRow {
+        session_id: session.as_str().to_owned(),
+        site_id: link.site_id.as_str().to_owned(),
+        link_id: link.id.as_str().to_owned(),
+        clicked_at: chrono::Utc::now(),
+        page_url: link.page_url.clone(),
+        keyword: link.keyword.clone(),
+        keyword_source: link.keyword_source.clone(),
+        network: link.network.map(Network::id).map(str::to_owned),
+        referrer: header(header::REFERER),
+        is_bot: state.bots.is_bot(user_agent.as_deref()),
+        user_agent,
+        visitor_hash: client_ip(request.peer, forwarded, &state.trusted_proxies)
+            .map(|ip| state.visitors.hash(ip)),
+    };
+    if let Err(e) = state.clicks.record(row).await {
+        tracing::error!(error = %e, link = link_id.as_str(), "redirecting an unrecorded click");
+    }
+    redirect(&location)
+}
+
+async fn lookup(state: &AppState, id: &LinkId) -> anyhow::Result<Option<Arc<LinkTarget>>> {
+    if let Some(link) = state.links.get(id.as_str()).await {
+        return Ok(Some(link));
+    }
+    let client = state.pool.get().await?;
+    let Some(link) = find_link(&client, id).await? else {
+        return Ok(None);
+    };
+    let link = Arc::new(link);
+    state
+        .links
+        .insert(id.as_str().to_owned(), link.clone())
+        .await;
+    Ok(Some(link))
+}
+
+/// Speculative loads (`Sec-Purpose: prefetch`, the older `Purpose` and
+/// `X-Moz`) are redirected but not counted: nobody clicked yet.
+fn is_prefetch(headers: &HeaderMap) -> bool {
+    ["sec-purpose", "purpose", "x-purpose", "x-moz"]
+        .iter()
+        .any(|name| {
+            headers
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    let v = v.to_ascii_lowercase();
+                    v.contains("prefetch") || v.contains("preview")
+                })
+        })
+}
+
+fn truncate(value: &str, max: usize) -> String {
+    if value.len() <= max {
+        return value.to_owned();
+    }
+    let mut end = max;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    value[..end].to_owned()
+}
+
+fn with_common_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer-when-downgrade"),
+    );
+    response
+}
+
+fn redirect(location: &str) -> Response {
+    let mut response = Response::new("".into());
+    *response.status_mut() = StatusCode::FOUND;
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        Err(_) => return unavailable(),
+    }
+    with_common_headers(response)
+}
+
+fn html_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">\
+         <title>{title}</title><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem\">\
+         <h1>{title}</h1><p>{text}</p></body></html>"
+    );
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    with_common_headers(response)
+}
+
+fn not_found() -> Response {
+    html_page(
+        StatusCode::NOT_FOUND,
+        "Link not found",
+        "This link does not exist or is no longer tracked. Go back to the page you came from.",
+    )
+}
+
+fn unavailable() -> Response {
+    let mut response = html_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again in a moment",
+        "This link cannot be followed right now. Please go back and try again shortly.",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}

@@ -1,0 +1,144 @@
+//! Puts the session id into the destination URL: `affrank_sid`, and the
+//! network's own sub-id parameter where the network is known.
+//!
+//! The query is edited as raw text, segment by segment, so every other
+//! parameter keeps its exact spelling (encoding, order, empty values) and
+//! the fragment stays where it is.
+
+use crate::ids::SessionId;
+use crate::networks::Network;
+use url::Url;
+
+pub const SESSION_PARAM: &str = "affrank_sid";
+
+/// `url` was stored by the rewrite, so it parses; a URL that no longer does
+/// is returned as it is rather than broken further.
+pub fn tag_url(url: &str, session: &SessionId, network: Option<Network>) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let mut params: Vec<&str> = vec![SESSION_PARAM];
+    if let Some(network) = network {
+        params.push(network.sub_id());
+    }
+    let query = set_params(parsed.query().unwrap_or(""), &params, session.as_str());
+    parsed.set_query(Some(&query));
+    parsed.into()
+}
+
+/// Sets each of `names` to `value`: in place of its first occurrence,
+/// dropping later ones, or appended when absent.
+fn set_params(query: &str, names: &[&str], value: &str) -> String {
+    let mut placed = vec![false; names.len()];
+    let mut segments: Vec<String> = Vec::new();
+    for segment in query.split('&').filter(|s| !s.is_empty()) {
+        let key = segment.split('=').next().unwrap_or("");
+        let decoded: String = form_urlencoded_key(key);
+        match names.iter().position(|n| *n == decoded) {
+            Some(i) if placed[i] => {}
+            Some(i) => {
+                placed[i] = true;
+                segments.push(format!("{}={value}", names[i]));
+            }
+            None => segments.push(segment.to_owned()),
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        if !placed[i] {
+            segments.push(format!("{name}={value}"));
+        }
+    }
+    segments.join("&")
+}
+
+fn form_urlencoded_key(key: &str) -> String {
+    url::form_urlencoded::parse(key.as_bytes())
+        .next()
+        .map(|(k, _)| k.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sid() -> SessionId {
+        SessionId::parse("abcDEF123").unwrap()
+    }
+
+    #[test]
+    fn adds_the_session_id_and_the_networks_sub_id() {
+        assert_eq!(
+            tag_url(
+                "https://shareasale.com/r.cfm?b=1&u=2&afftrack=old#top",
+                &sid(),
+                Some(Network::ShareASale)
+            ),
+            "https://shareasale.com/r.cfm?b=1&u=2&afftrack=abcDEF123&affrank_sid=abcDEF123#top"
+        );
+        assert_eq!(
+            tag_url("https://prf.hn/click/camref:1", &sid(), None),
+            "https://prf.hn/click/camref:1?affrank_sid=abcDEF123"
+        );
+        assert_eq!(
+            tag_url(
+                "https://www.amazon.com/dp/B0?tag=me-20",
+                &sid(),
+                Some(Network::Amazon)
+            ),
+            "https://www.amazon.com/dp/B0?tag=me-20&affrank_sid=abcDEF123&ascsubtag=abcDEF123"
+        );
+    }
+
+    #[test]
+    fn replaces_earlier_values_and_keeps_odd_spellings() {
+        assert_eq!(
+            tag_url(
+                "https://x.test/?affrank_sid=1&q=a%20b+c&e=&affrank_sid=2&flag",
+                &sid(),
+                None
+            ),
+            "https://x.test/?affrank_sid=abcDEF123&q=a%20b+c&e=&flag"
+        );
+        assert_eq!(
+            tag_url(
+                "https://x.sjv.io/c/1?subId1=mine&u=https%3A%2F%2Fshop.test%2F%3Fa%3D1",
+                &sid(),
+                Some(Network::Impact)
+            ),
+            "https://x.sjv.io/c/1?subId1=abcDEF123&u=https%3A%2F%2Fshop.test%2F%3Fa%3D1&affrank_sid=abcDEF123"
+        );
+    }
+
+    fn param() -> impl Strategy<Value = (String, String)> {
+        ("[a-zA-Z][a-zA-Z0-9_]{0,8}", "[a-zA-Z0-9%._~-]{0,10}")
+            .prop_filter("not ours", |(k, _)| k != SESSION_PARAM && k != "sid")
+    }
+
+    proptest! {
+        #[test]
+        fn tagging_keeps_every_other_parameter_in_order(
+            params in proptest::collection::vec(param(), 0..8),
+            old_sid in proptest::option::of("[a-z0-9]{0,6}"),
+            fragment in proptest::option::of("[a-z]{0,6}"),
+        ) {
+            let mut query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if let Some(old) = &old_sid { query.insert(query.len() / 2, format!("affrank_sid={old}")); }
+            let mut url = format!("https://www.dpbolvw.net/click-1-2?{}", query.join("&"));
+            if let Some(f) = &fragment { url.push('#'); url.push_str(f); }
+            let session = SessionId::mint();
+            let tagged = tag_url(&url, &session, Some(Network::Cj));
+            let parsed = Url::parse(&tagged).expect("the result parses");
+            let raw: Vec<&str> = parsed.query().unwrap().split('&').collect();
+            prop_assert_eq!(raw.iter().filter(|s| s.starts_with("affrank_sid=")).count(), 1);
+            prop_assert_eq!(raw.iter().filter(|s| s.starts_with("sid=")).count(), 1);
+            let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+            prop_assert!(pairs.contains(&(SESSION_PARAM.to_string(), session.as_str().to_string())));
+            let kept: Vec<&str> = raw.iter().copied().filter(|s| !s.starts_with("affrank_sid=") && !s.starts_with("sid=")).collect();
+            let expected: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            prop_assert_eq!(kept, expected.iter().map(String::as_str).collect::<Vec<_>>());
+            prop_assert_eq!(parsed.fragment(), fragment.as_deref());
+        }
+    }
+}

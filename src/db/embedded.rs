@@ -1,0 +1,218 @@
+//! The default for a new user: a PostgreSQL cluster of our own under the
+//! data directory, made with the system's `initdb` and run with `pg_ctl`,
+//! reachable only through a Unix socket in that directory.
+
+use anyhow::{Context, bail};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Cluster {
+    bin: PathBuf,
+    data: PathBuf,
+    socket_dir: PathBuf,
+    log: PathBuf,
+    /// Set when we are root: PostgreSQL refuses to run as root, so the
+    /// cluster belongs to the system's `postgres` user.
+    run_as: Option<(u32, u32)>,
+    pub database: String,
+}
+
+const SUPERUSER: &str = "affrank";
+
+impl Cluster {
+    /// Finds the server binaries and lays out the paths; touches nothing yet.
+    pub fn new(data_dir: &Path) -> anyhow::Result<Self> {
+        let bin = find_binaries().context(
+            "no PostgreSQL server binaries found (initdb, pg_ctl in PATH or /usr/lib/postgresql/*/bin). \
+             Install them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL to a running server.",
+        )?;
+        let data_dir =
+            std::path::absolute(data_dir).context("cannot resolve the data directory")?;
+        let run_as = if nix::unistd::geteuid().is_root() {
+            let user = nix::unistd::User::from_name("postgres")
+                .ok()
+                .flatten()
+                .context("running as root, and there is no `postgres` user to run the embedded cluster as; run affrank as another user or set DATABASE_URL")?;
+            Some((user.uid.as_raw(), user.gid.as_raw()))
+        } else {
+            None
+        };
+        Ok(Self {
+            bin,
+            data: data_dir.join("postgres"),
+            socket_dir: data_dir.join("postgres-run"),
+            log: data_dir.join("postgres.log"),
+            run_as,
+            database: "affrank".into(),
+        })
+    }
+
+    /// Initialises the cluster on first use, then starts it unless it runs
+    /// already. Returns whether this call started it (and so should stop it).
+    pub fn start(&self) -> anyhow::Result<bool> {
+        for dir in [&self.data, &self.socket_dir] {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            self.chown(dir)?;
+        }
+        if !self.data.join("PG_VERSION").exists() {
+            tracing::info!(dir = %self.data.display(), "initialising the embedded PostgreSQL cluster");
+            self.run(
+                Command::new(self.bin.join("initdb"))
+                    .arg("-D")
+                    .arg(&self.data)
+                    .args([
+                        "-U",
+                        SUPERUSER,
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--locale=C",
+                    ]),
+            )?;
+            let settings = format!(
+                "\n# Set by affrank: reachable only through the socket in its data directory.\n\
+                 listen_addresses = ''\nunix_socket_directories = '{}'\n",
+                self.socket_dir.display().to_string().replace('\'', "''")
+            );
+            let conf = self.data.join("postgresql.conf");
+            let mut text = std::fs::read_to_string(&conf).context("cannot read postgresql.conf")?;
+            text.push_str(&settings);
+            std::fs::write(&conf, text).context("cannot write postgresql.conf")?;
+        }
+        if self.is_running() {
+            tracing::info!("the embedded PostgreSQL cluster is already running");
+            return Ok(false);
+        }
+        if self.log.exists() {
+            self.chown(&self.log)?;
+        }
+        tracing::info!("starting the embedded PostgreSQL cluster");
+        self.run(
+            Command::new(self.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&self.data)
+                .arg("-l")
+                .arg(&self.log)
+                .args(["-w", "-t", "60", "start"]),
+        )?;
+        Ok(true)
+    }
+
+    pub fn is_running(&self) -> bool {
+        let mut command = Command::new(self.bin.join("pg_ctl"));
+        command.arg("-D").arg(&self.data).arg("status");
+        self.prepare(&mut command);
+        command
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    pub fn stop(&self) -> anyhow::Result<()> {
+        tracing::info!("stopping the embedded PostgreSQL cluster");
+        self.run(
+            Command::new(self.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&self.data)
+                .args(["-m", "fast", "-w", "-t", "60", "stop"]),
+        )
+    }
+
+    /// Connection string for `database` on this cluster's socket.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "host={} user={SUPERUSER} dbname={database}",
+            quote(&self.socket_dir.display().to_string())
+        )
+    }
+
+    /// Creates `self.database` unless it exists.
+    pub async fn ensure_database(&self) -> anyhow::Result<()> {
+        let (client, connection) =
+            tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
+                .await
+                .context("cannot connect to the embedded cluster")?;
+        let driver = tokio::spawn(connection);
+        let exists = client
+            .query_opt(
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                &[&self.database],
+            )
+            .await?
+            .is_some();
+        if !exists {
+            client
+                .batch_execute(&format!(
+                    "CREATE DATABASE \"{}\"",
+                    self.database.replace('"', "\"\"")
+                ))
+                .await?;
+        }
+        drop(client);
+        let _ = driver.await;
+        Ok(())
+    }
+
+    fn prepare(&self, command: &mut Command) {
+        command.current_dir(self.data.parent().unwrap_or(Path::new("/")));
+        if let Some((uid, gid)) = self.run_as {
+            command.uid(uid).gid(gid);
+        }
+    }
+
+    fn run(&self, command: &mut Command) -> anyhow::Result<()> {
+        self.prepare(command);
+        let output = command
+            .output()
+            .with_context(|| format!("cannot run {command:?}"))?;
+        if !output.status.success() {
+            bail!(
+                "{:?} failed ({}): {}{}",
+                command.get_program(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr),
+                String::from_utf8_lossy(&output.stdout)
+            );
+        }
+        Ok(())
+    }
+
+    fn chown(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some((uid, gid)) = self.run_as {
+            nix::unistd::chown(path, Some(uid.into()), Some(gid.into()))
+                .with_context(|| format!("cannot hand {} to the postgres user", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `initdb` and `pg_ctl` from PATH, else the newest `/usr/lib/postgresql/N/bin`.
+pub fn find_binaries() -> Option<PathBuf> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if has_both(&dir) {
+                // Debian links these into PATH; resolve to the real bin dir
+                // so the matching `postgres` binary is found beside them.
+                let real = std::fs::canonicalize(dir.join("initdb")).ok()?;
+                return real.parent().map(Path::to_path_buf);
+            }
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            has_both(&bin).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}

@@ -1,0 +1,142 @@
+use super::CompiledRules;
+use super::rewrite::{RewriteContext, rewrite as rewrite_html};
+use super::sql::{self, LinkTarget};
+use crate::error::ApiError;
+use crate::networks::Network;
+use crate::sites::Site;
+use crate::sites::auth::authenticate;
+use crate::sites::handlers::tracking_base;
+use crate::state::AppState;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use warp::Reply;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RewriteRequest {
+    html: String,
+    page_url: String,
+    #[serde(default)]
+    post_id: Option<i64>,
+    #[serde(default)]
+    keyword: Option<String>,
+    #[serde(default)]
+    keyword_source: Option<String>,
+}
+
+const MAX_KEYWORD_CHARS: usize = 200;
+
+pub async fn rewrite(
+    state: AppState,
+    key: Option<String>,
+    body: Bytes,
+) -> Result<impl Reply, ApiError> {
+    let site = authenticate(&state, key).await?;
+    let request = parse_request(&body)?;
+    let rules = compiled_rules(&state, &site);
+    let keyword = request
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let keyword_source = keyword.and(request.keyword_source.as_deref());
+    let base = tracking_base(&state, &site);
+    let rewritten = rewrite_html(
+        &request.html,
+        &RewriteContext {
+            site: &site.id,
+            rules: &rules,
+            tracking_base: base,
+            rel_policy: site.settings.rel_policy,
+            page_url: &request.page_url,
+            keyword,
+            keyword_source,
+        },
+    )
+    .map_err(|e| ApiError::invalid("html", e.to_string()))?;
+
+    let client = state.pool.get().await?;
+    sql::upsert_links(
+        &client,
+        &site.id,
+        &request.page_url,
+        request.post_id,
+        &rewritten.links,
+    )
+    .await?;
+    for link in &rewritten.links {
+        let target = LinkTarget {
+            id: link.id.clone(),
+            site_id: site.id.clone(),
+            url: link.url.clone(),
+            page_url: request.page_url.clone(),
+            keyword: link.keyword.clone(),
+            keyword_source: link.keyword_source.clone(),
+            network: link.network,
+        };
+        state
+            .links
+            .insert(link.id.as_str().to_owned(), Arc::new(target))
+            .await;
+    }
+    let links: Vec<_> = rewritten
+        .links
+        .iter()
+        .map(|l| json!({"id": l.id.as_str(), "url": l.url, "network": l.network.map(Network::id)}))
+        .collect();
+    Ok(warp::reply::json(&json!({
+        "html": rewritten.html,
+        "links": links,
+        "settings_version": site.settings_version,
+    })))
+}
+
+fn parse_request(body: &[u8]) -> Result<RewriteRequest, ApiError> {
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(ApiError::BadRequest(format!(
+            "the body is not valid UTF-8 (byte {}): send the HTML as UTF-8",
+            e.valid_up_to()
+        )));
+    }
+    let request: RewriteRequest = serde_json::from_slice(body).map_err(|e| {
+        ApiError::BadRequest(format!("the body is not a valid rewrite request: {e}"))
+    })?;
+    let page = url::Url::parse(&request.page_url)
+        .map_err(|e| ApiError::invalid("page_url", format!("is not a URL: {e}")))?;
+    if !matches!(page.scheme(), "http" | "https") {
+        return Err(ApiError::invalid(
+            "page_url",
+            "must be an http or https URL",
+        ));
+    }
+    if request
+        .keyword
+        .as_ref()
+        .is_some_and(|k| k.chars().count() > MAX_KEYWORD_CHARS)
+    {
+        return Err(ApiError::invalid(
+            "keyword",
+            format!("is longer than {MAX_KEYWORD_CHARS} characters"),
+        ));
+    }
+    if request
+        .keyword_source
+        .as_ref()
+        .is_some_and(|s| s.len() > 40)
+    {
+        return Err(ApiError::invalid(
+            "keyword_source",
+            "is longer than 40 characters",
+        ));
+    }
+    Ok(request)
+}
+
+fn compiled_rules(state: &AppState, site: &Site) -> Arc<CompiledRules> {
+    let key = (site.id.as_str().to_owned(), site.settings_version);
+    state.rules.get_with(key, || {
+        Arc::new(CompiledRules::compile(&site.settings.link_rules))
+    })
+}

@@ -1,0 +1,29 @@
+//! What every handler shares. Cheap to clone: everything inside is shared.
+
+use crate::clicks::bots::BotDetector;
+use crate::clicks::privacy::VisitorHasher;
+use crate::clicks::writer::ClickWriter;
+use crate::links::CompiledRules;
+use crate::links::sql::LinkTarget;
+use crate::telemetry::Metrics;
+use deadpool_postgres::Pool;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    /// `{public_url}` without a trailing slash.
+    pub public_base: Arc<str>,
+    pub max_body_bytes: u64,
+    pub trusted_proxies: Arc<[IpAddr]>,
+    /// `/go/` answers from here, so redirects keep working while the
+    /// database is away.
+    pub links: moka::future::Cache<String, Arc<LinkTarget>>,
+    /// Compiled link rules per (site, settings version).
+    pub rules: moka::sync::Cache<(String, i32), Arc<CompiledRules>>,
+    pub clicks: ClickWriter,
+    pub bots: Arc<BotDetector>,
+    pub visitors: Arc<VisitorHasher>,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,137 @@
+//! Structured logs (tracing) and the Prometheus metrics behind `/metrics`.
+
+use crate::config::LogFormat;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
+};
+use tracing_subscriber::EnvFilter;
+
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Every metric lives in its own registry, so several applications in one
+/// process (as in the tests) never collide.
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    pub redirects: IntCounter,
+    pub clicks_recorded: IntCounter,
+    pub clicks_spooled: IntCounter,
+    pub clicks_replayed: IntCounter,
+    pub clicks_lost: IntCounter,
+    pub click_batch_size: Histogram,
+    pub spool_depth: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new_custom(Some("affrank".into()), None).expect("registry");
+        let http_requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route and status"),
+            &["route", "status"],
+        )
+        .expect("metric");
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "Request latency by route")
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ]),
+            &["route"],
+        )
+        .expect("metric");
+        let counter = |name: &str, help: &str| IntCounter::new(name, help).expect("metric");
+        let metrics = Self {
+            http_requests,
+            http_duration,
+            redirects: counter("redirects_total", "Redirects served by /go/"),
+            clicks_recorded: counter("clicks_recorded_total", "Clicks committed to the database"),
+            clicks_spooled: counter(
+                "clicks_spooled_total",
+                "Clicks written to the spool while the database was away",
+            ),
+            clicks_replayed: counter(
+                "clicks_replayed_total",
+                "Spooled clicks written to the database",
+            ),
+            clicks_lost: counter("clicks_lost_total", "Clicks neither committed nor spooled"),
+            click_batch_size: Histogram::with_opts(
+                HistogramOpts::new("click_batch_size", "Clicks per group commit").buckets(vec![
+                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0,
+                ]),
+            )
+            .expect("metric"),
+            spool_depth: IntGauge::new("spool_depth", "Records waiting in the spool")
+                .expect("metric"),
+            registry,
+        };
+        let r = &metrics.registry;
+        r.register(Box::new(metrics.http_requests.clone()))
+            .expect("register");
+        r.register(Box::new(metrics.http_duration.clone()))
+            .expect("register");
+        for c in [
+            &metrics.redirects,
+            &metrics.clicks_recorded,
+            &metrics.clicks_spooled,
+            &metrics.clicks_replayed,
+            &metrics.clicks_lost,
+        ] {
+            r.register(Box::new(c.clone())).expect("register");
+        }
+        r.register(Box::new(metrics.click_batch_size.clone()))
+            .expect("register");
+        r.register(Box::new(metrics.spool_depth.clone()))
+            .expect("register");
+        metrics
+    }
+
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buf)
+            .expect("text encoding");
+        String::from_utf8(buf).expect("prometheus text is UTF-8")
+    }
+
+    /// Routes, not paths, label requests: `/go/{id}` must not make a series per id.
+    pub fn observe(&self, path: &str, status: u16, seconds: f64) {
+        let route = route_of(path);
+        let status = status.to_string();
+        self.http_requests
+            .with_label_values(&[route, status.as_str()])
+            .inc();
+        self.http_duration
+            .with_label_values(&[route])
+            .observe(seconds);
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn route_of(path: &str) -> &'static str {
+    match path {
+        p if p.starts_with("/go/") => "go",
+        "/api/v1/rewrite" => "rewrite",
+        "/api/v1/site" => "site",
+        p if p.starts_with("/api/v1/postbacks") => "postbacks",
+        p if p.starts_with("/api/v1/reports") => "reports",
+        "/healthz" => "healthz",
+        "/readyz" => "readyz",
+        "/metrics" => "metrics",
+        _ => "other",
+    }
+}
