@@ -9,6 +9,8 @@ use std::process::Command;
 
 pub struct Cluster {
     bin: PathBuf,
+    /// Holds the data, socket and log directories; owned by the cluster's user.
+    root: PathBuf,
     data: PathBuf,
     socket_dir: PathBuf,
     log: PathBuf,
@@ -38,11 +40,13 @@ impl Cluster {
         } else {
             None
         };
+        let root = data_dir.join("postgres");
         Ok(Self {
             bin,
-            data: data_dir.join("postgres"),
-            socket_dir: data_dir.join("postgres-run"),
-            log: data_dir.join("postgres.log"),
+            data: root.join("data"),
+            socket_dir: root.join("run"),
+            log: root.join("postgres.log"),
+            root,
             run_as,
             database: "affrank".into(),
         })
@@ -51,9 +55,12 @@ impl Cluster {
     /// Initialises the cluster on first use, then starts it unless it runs
     /// already. Returns whether this call started it (and so should stop it).
     pub fn start(&self) -> anyhow::Result<bool> {
-        for dir in [&self.data, &self.socket_dir] {
+        for dir in [&self.root, &self.data, &self.socket_dir] {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
+            // initdb insists the data directory is private to its owner.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
             self.chown(dir)?;
         }
         if !self.data.join("PG_VERSION").exists() {
@@ -83,9 +90,6 @@ impl Cluster {
         if self.is_running() {
             tracing::info!("the embedded PostgreSQL cluster is already running");
             return Ok(false);
-        }
-        if self.log.exists() {
-            self.chown(&self.log)?;
         }
         tracing::info!("starting the embedded PostgreSQL cluster");
         self.run(
@@ -155,7 +159,7 @@ impl Cluster {
     }
 
     fn prepare(&self, command: &mut Command) {
-        command.current_dir(self.data.parent().unwrap_or(Path::new("/")));
+        command.current_dir(&self.root);
         if let Some((uid, gid)) = self.run_as {
             command.uid(uid).gid(gid);
         }

@@ -1,0 +1,12 @@
+//! Every integration test, in one binary: the real server on a random port,
+//! each test on a fresh PostgreSQL database it creates and drops.
+
+mod cli;
+mod clicks;
+mod corpus;
+mod embedded;
+mod helpers;
+mod ops;
+mod rewrite;
+mod sites;
+mod spool;

@@ -1,0 +1,224 @@
+//! Clicks made while PostgreSQL is down are redirected, spooled, and written
+//! exactly once when it is back: in-process, and across a `kill -9`.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+async fn clicks_in(url: &str) -> HashSet<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query("SELECT session_id FROM clicks", &[])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn clicks_during_an_outage_are_spooled_and_replayed_exactly_once() {
+    let pg = ThrowawayCluster::start().await;
+    let app = spawn_app_on(pg.url(), tempfile::tempdir().unwrap(), |_| {}).await;
+    let site = app.add_site().await;
+    let link = app
+        .register_link(&site, "https://prf.hn/click/camref:1")
+        .await;
+    let before = session_of(&location(&app.click(&link).await));
+
+    pg.cluster.stop().unwrap();
+    let mut acknowledged = HashSet::from([before]);
+    for _ in 0..40 {
+        let response = app.click(&link).await;
+        assert_eq!(
+            response.status(),
+            302,
+            "the visitor is redirected during the outage"
+        );
+        acknowledged.insert(session_of(&location(&response)));
+    }
+    let spooled: usize = std::fs::read_dir(app.spool_dir()).unwrap().count();
+    assert!(spooled > 0, "the outage's clicks are in the spool");
+
+    pg.cluster.start().unwrap();
+    let url = pg.url();
+    wait_until("the spool to be replayed", async || {
+        clicks_in(&url).await.len() >= 41
+    })
+    .await;
+    // Give a second replay the chance to double-count, were it able to.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let stored = clicks_in(&url).await;
+    assert_eq!(stored, acknowledged);
+    assert_eq!(
+        std::fs::read_dir(app.spool_dir()).unwrap().count(),
+        0,
+        "replayed segments are deleted"
+    );
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("affrank_clicks_spooled_total 40"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("affrank_clicks_lost_total 0"), "{metrics}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn acknowledged_clicks_survive_kill_9_during_an_outage() {
+    let pg = ThrowawayCluster::start().await;
+    let url = pg.url();
+    let data = reachable_tempdir();
+    let data_dir = data.path().to_str().unwrap().to_owned();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("AFFRANK_DATA_DIR", data_dir.as_str()),
+    ];
+
+    let out = affrank_bin()
+        .args([
+            "site",
+            "add",
+            "--name",
+            "Blog",
+            "--url",
+            "https://blog.test",
+            "--json",
+        ])
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let mut sidecar = Sidecar::start(&env, false, &[]).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let rewritten: Value = http
+        .post(format!("{}/api/v1/rewrite", sidecar.address))
+        .bearer_auth(site["api_key"].as_str().unwrap())
+        .json(&json!({"html": "<a href=\"https://prf.hn/a\">x</a>", "page_url": "https://blog.test/p/"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = rewritten["links"][0]["id"].as_str().unwrap().to_owned();
+
+    pg.cluster.stop().unwrap();
+    let mut acknowledged = HashSet::new();
+    for _ in 0..30 {
+        let response = http
+            .get(format!("{}/go/{link}", sidecar.address))
+            .header("user-agent", BROWSER_UA)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302);
+        acknowledged.insert(session_of(&location(&response)));
+    }
+    sidecar.signal(nix::sys::signal::Signal::SIGKILL);
+    sidecar.wait();
+
+    pg.cluster.start().unwrap();
+    let mut restarted = Sidecar::start(&env, false, &[]).await;
+    wait_until("the spool to be replayed after the restart", async || {
+        clicks_in(&url).await.len() >= 30
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(clicks_in(&url).await, acknowledged);
+    restarted.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(restarted.wait().success());
+}
+
+#[tokio::test]
+async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
+    let name = create_database().await;
+    let url = database_url(&name);
+    let data = reachable_tempdir();
+    let data_dir = data.path().to_str().unwrap().to_owned();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("AFFRANK_DATA_DIR", data_dir.as_str()),
+    ];
+    let out = affrank_bin()
+        .args([
+            "site",
+            "add",
+            "--name",
+            "Blog",
+            "--url",
+            "https://blog.test",
+            "--json",
+        ])
+        .envs(env)
+        .output()
+        .unwrap();
+    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut sidecar = Sidecar::start(&env, false, &[]).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let rewritten: Value = http
+        .post(format!("{}/api/v1/rewrite", sidecar.address))
+        .bearer_auth(site["api_key"].as_str().unwrap())
+        .json(&json!({"html": "<a href=\"https://prf.hn/a\">x</a>", "page_url": "https://blog.test/p/"}))
+        .send().await.unwrap().json().await.unwrap();
+    let link = rewritten["links"][0]["id"].as_str().unwrap().to_owned();
+
+    // Eight visitors clicking as fast as they can; SIGTERM lands mid-stream.
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let http = http.clone();
+            let url = format!("{}/go/{link}", sidecar.address);
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                while let Ok(response) =
+                    http.get(&url).header("user-agent", BROWSER_UA).send().await
+                {
+                    if response.status() != 302 {
+                        break;
+                    }
+                    acknowledged.push(session_of(&location(&response)));
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    sidecar.signal(nix::sys::signal::Signal::SIGTERM);
+    let mut acknowledged = HashSet::new();
+    for worker in workers {
+        acknowledged.extend(worker.await.unwrap());
+    }
+    assert!(sidecar.wait().success());
+    assert!(!acknowledged.is_empty());
+    let stored = clicks_in(&url).await;
+    assert!(
+        acknowledged.is_subset(&stored),
+        "{} acknowledged, {} stored",
+        acknowledged.len(),
+        stored.len()
+    );
+    drop_database(name);
+}
