@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::db::{self, Health, embedded::Cluster};
 use crate::links::sql::recent_links;
 use crate::spool::{Spool, replay};
-use crate::state::AppState;
+use crate::state::{AppState, SharedState};
 use crate::telemetry::Metrics;
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -56,11 +56,10 @@ impl Database {
     }
 
     pub fn stop(self) {
-        if let Some(cluster) = self.cluster {
-            if let Err(e) = cluster.stop() {
+        if let Some(cluster) = self.cluster
+            && let Err(e) = cluster.stop() {
                 tracing::error!(error = %e, "could not stop the embedded PostgreSQL cluster");
             }
-        }
     }
 }
 
@@ -97,7 +96,7 @@ impl Application {
             replay_stop_rx,
         );
 
-        let state = AppState {
+        let state = AppState::new(SharedState {
             pool,
             public_base: config.public_base().into(),
             max_body_bytes: config.max_body_bytes,
@@ -110,7 +109,7 @@ impl Application {
             bots: Arc::new(BotDetector::new()),
             visitors: Arc::new(VisitorHasher::new()),
             metrics,
-        };
+        });
         warm_link_cache(&state, config.link_cache_capacity);
 
         let listener = TcpListener::bind(config.listen)

@@ -1,4 +1,4 @@
-//! What every handler shares. Cheap to clone: everything inside is shared.
+//! What every handler shares. Cloned per request, so it is one `Arc`.
 
 use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
@@ -11,7 +11,23 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub pool: Pool,
     /// `{public_url}` without a trailing slash.
     pub public_base: Arc<str>,

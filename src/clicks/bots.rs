@@ -16,6 +16,9 @@ impl BotDetector {
             .filter(|l| !l.is_empty() && !l.starts_with('#'));
         let set = RegexSetBuilder::new(patterns)
             .case_insensitive(true)
+            // User agents are ASCII; Unicode word boundaries would push the
+            // set off the lazy DFA onto a slower engine.
+            .unicode(false)
             .build()
             .expect("bots.txt holds valid patterns");
         Self { set }

@@ -7,14 +7,22 @@ use crate::networks::Network;
 use crate::state::AppState;
 use std::net::IpAddr;
 use std::sync::Arc;
-use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
+use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 
 pub struct ClickRequest {
     pub link_id: String,
     pub is_head: bool,
-    pub headers: HeaderMap,
+    pub headers: ClickHeaders,
     pub peer: Option<IpAddr>,
+}
+
+pub struct ClickHeaders {
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    pub forwarded_for: Option<String>,
+    /// `Sec-Purpose`, `Purpose`, `X-Purpose`, `X-Moz`.
+    pub purposes: [Option<String>; 4],
 }
 
 /// The visitor is always redirected if the link is known: a click that could
@@ -37,18 +45,8 @@ pub async fn go(state: AppState, request: ClickRequest) -> Response {
     if request.is_head || is_prefetch(&request.headers) {
         return redirect(&location);
     }
-    let header = |name: header::HeaderName| {
-        request
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| truncate(v, 1024))
-    };
-    let user_agent = header(header::USER_AGENT);
-    let forwarded = request
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+    let headers = request.headers;
+    let user_agent = headers.user_agent.map(|v| truncate(v, 1024));
     let row = ClickRow {
         session_id: session.as_str().to_owned(),
         site_id: link.site_id.as_str().to_owned(),
@@ -58,10 +56,10 @@ pub async fn go(state: AppState, request: ClickRequest) -> Response {
         keyword: link.keyword.clone(),
         keyword_source: link.keyword_source.clone(),
         network: link.network.map(Network::id).map(str::to_owned),
-        referrer: header(header::REFERER),
+        referrer: headers.referrer.map(|v| truncate(v, 1024)),
         is_bot: state.bots.is_bot(user_agent.as_deref()),
         user_agent,
-        visitor_hash: client_ip(request.peer, forwarded, &state.trusted_proxies)
+        visitor_hash: client_ip(request.peer, headers.forwarded_for.as_deref(), &state.trusted_proxies)
             .map(|ip| state.visitors.hash(ip)),
     };
     if let Err(e) = state.clicks.record(row).await {
@@ -88,29 +86,22 @@ async fn lookup(state: &AppState, id: &LinkId) -> anyhow::Result<Option<Arc<Link
 
 /// Speculative loads (`Sec-Purpose: prefetch`, the older `Purpose` and
 /// `X-Moz`) are redirected but not counted: nobody clicked yet.
-fn is_prefetch(headers: &HeaderMap) -> bool {
-    ["sec-purpose", "purpose", "x-purpose", "x-moz"]
-        .iter()
-        .any(|name| {
-            headers
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| {
-                    let v = v.to_ascii_lowercase();
-                    v.contains("prefetch") || v.contains("preview")
-                })
-        })
+fn is_prefetch(headers: &ClickHeaders) -> bool {
+    headers.purposes.iter().flatten().any(|v| {
+        let v = v.to_ascii_lowercase();
+        v.contains("prefetch") || v.contains("preview")
+    })
 }
 
-fn truncate(value: &str, max: usize) -> String {
-    if value.len() <= max {
-        return value.to_owned();
+fn truncate(mut value: String, max: usize) -> String {
+    if value.len() > max {
+        let mut end = max;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
     }
-    let mut end = max;
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    value[..end].to_owned()
+    value
 }
 
 fn with_common_headers(mut response: Response) -> Response {

@@ -63,6 +63,7 @@ impl Cluster {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
             self.chown(dir)?;
         }
+        self.check_reachable()?;
         if !self.data.join("PG_VERSION").exists() {
             tracing::info!(dir = %self.data.display(), "initialising the embedded PostgreSQL cluster");
             self.run(
@@ -180,6 +181,25 @@ impl Cluster {
             );
         }
         Ok(())
+    }
+
+    /// As root we hand the cluster to `postgres`, who must be able to walk
+    /// down to it; say so plainly rather than let initdb fail obscurely.
+    fn check_reachable(&self) -> anyhow::Result<()> {
+        if self.run_as.is_none() {
+            return Ok(());
+        }
+        let mut probe = Command::new("test");
+        probe.arg("-w").arg(&self.root);
+        self.prepare(&mut probe);
+        match probe.status() {
+            Ok(status) if status.success() => Ok(()),
+            _ => bail!(
+                "the postgres user cannot reach {}: make its parent directories traversable \
+                 (chmod o+x) or choose another data directory with --data-dir or AFFRANK_DATA_DIR",
+                self.root.display()
+            ),
+        }
     }
 
     fn chown(&self, path: &Path) -> anyhow::Result<()> {

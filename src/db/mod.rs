@@ -40,7 +40,7 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     include_str!("../../migrations/0001_sites_links_clicks.sql"),
 )];
 
-const MIGRATION_LOCK: i64 = 0x4146_4652_414e_4b; // "AFFRANK"
+const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"
 
 pub async fn migrate(pool: &Pool) -> anyhow::Result<Vec<&'static str>> {
     let mut client = pool.get().await.context("cannot connect to PostgreSQL")?;

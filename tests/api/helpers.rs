@@ -237,7 +237,8 @@ pub fn location(response: &reqwest::Response) -> String {
 /// run with pg_ctl, so the test can stop and start it at will.
 pub struct ThrowawayCluster {
     pub cluster: affrank::db::embedded::Cluster,
-    pub dir: tempfile::TempDir,
+    /// Kept so the directory outlives the cluster.
+    _dir: tempfile::TempDir,
 }
 
 impl ThrowawayCluster {
@@ -246,7 +247,7 @@ impl ThrowawayCluster {
         let cluster = affrank::db::embedded::Cluster::new(dir.path()).unwrap();
         cluster.start().unwrap();
         cluster.ensure_database().await.unwrap();
-        Self { cluster, dir }
+        Self { cluster, _dir: dir }
     }
 
     pub fn url(&self) -> String {
@@ -319,11 +320,10 @@ impl Sidecar {
     async fn wait_healthy(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
         while std::time::Instant::now() < deadline {
-            if let Ok(r) = reqwest::get(format!("{}/healthz", self.address)).await {
-                if r.status() == 200 {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", self.address)).await
+                && r.status() == 200 {
                     return;
                 }
-            }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("affrank serve did not become healthy");

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Click benchmark: in one run, (a) Debian's nginx answering every request with
+# `return 302` (the fastest redirect this machine serves) and (b) affrank's
+# /go/{id} recording every click durably (synchronous_commit on). Prints both
+# rates, p50/p99, the ratio b/a, the sidecar's peak RSS, and checks that the
+# click rows equal the redirects served.
+#
+#   bench/click.sh            # 64 connections, 15 s per side
+#   DURATION=30 CONNECTIONS=64 bench/click.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-15}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+PG_BASE=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/}
+PG_BASE=${PG_BASE%/}
+UA="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! [ -x /usr/sbin/nginx ]; then
+  echo "installing wrk and nginx (Debian packages)..." >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+
+cargo build --release --quiet
+BIN=target/release/affrank
+WORK=$(mktemp -d)
+DB="affrank_bench_$(python3 -c "import secrets; print(secrets.token_hex(5))")"
+cleanup() {
+  [ -n "${SIDECAR_PID:-}" ] && kill "$SIDECAR_PID" 2>/dev/null && wait "$SIDECAR_PID" 2>/dev/null || true
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wrk output → "rate p50_ms p99_ms requests"
+run_wrk() {
+  local url=$1 out
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "User-Agent: $UA" "$url" >/dev/null  # warm-up
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "User-Agent: $UA" "$url")
+  echo "$out" >&2
+  python3 - "$out" <<'PY'
+import re, sys
+out = sys.argv[1]
+def ms(label):
+    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\b" % label, out, re.M)
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+reqs = int(re.search(r"(\d+) requests in", out).group(1))
+non3xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+errors = re.search(r"Socket errors: (.*)", out)
+print(f"{rate:.0f} {ms('50%'):.3f} {ms('99%'):.3f} {reqs} {non3xx.group(1) if non3xx else 0}")
+if errors: print("wrk: socket errors:", errors.group(1), file=sys.stderr)
+PY
+}
+
+# (a) nginx: return 302
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
+  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { return 302 https://shop.example/offer?affrank_sid=x; }
+  }
+}
+NGINX
+/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK"
+sleep 0.3
+echo "== (a) nginx return 302" >&2
+read -r A_RATE A_P50 A_P99 A_REQS A_BAD < <(run_wrk "http://127.0.0.1:$NGINX_PORT/go/x")
+kill "$(cat "$WORK/nginx.pid")"; rm -f "$WORK/nginx.pid"
+
+# (b) affrank /go/{id}
+psql -q "$PG_BASE/postgres" -c "CREATE DATABASE $DB" >/dev/null
+DBURL="$PG_BASE/$DB"
+SYNC=$(psql -tA "$DBURL" -c "SHOW synchronous_commit")
+SITE=$(DATABASE_URL=$DBURL "$BIN" site add --name Bench --url https://blog.example --json --data-dir "$WORK/data")
+KEY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["api_key"])' "$SITE")
+PORT=$(free_port)
+DATABASE_URL=$DBURL RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --public-url "http://127.0.0.1:$PORT" --data-dir "$WORK/data" &
+SIDECAR_PID=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+LINK=$(curl -fs -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d '{"html":"<a href=\"https://www.shareasale.com/r.cfm?b=1&u=2&m=3\">x</a>","page_url":"https://blog.example/p/","keyword":"bench"}' \
+  "http://127.0.0.1:$PORT/api/v1/rewrite" | python3 -c 'import json,sys; print(json.load(sys.stdin)["links"][0]["id"])')
+echo "== (b) affrank /go/$LINK (synchronous_commit=$SYNC)" >&2
+read -r B_RATE B_P50 B_P99 B_REQS B_BAD < <(run_wrk "http://127.0.0.1:$PORT/go/$LINK")
+sleep 0.5
+REDIRECTS=$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^affrank_redirects_total /{print $2}')
+BATCHES=$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^affrank_click_batch_size_(sum|count) /{v[$1]=$2} END{printf "%.1f", v["affrank_click_batch_size_sum"]/v["affrank_click_batch_size_count"]}')
+RSS_KB=$(awk '/VmHWM/{print $2}' "/proc/$SIDECAR_PID/status")
+kill "$SIDECAR_PID"; wait "$SIDECAR_PID" || true; SIDECAR_PID=
+ROWS=$(psql -tA "$DBURL" -c "SELECT count(*) FROM clicks")
+
+python3 - "$A_RATE" "$A_P50" "$A_P99" "$B_RATE" "$B_P50" "$B_P99" "$REDIRECTS" "$ROWS" "$RSS_KB" "$BATCHES" "$B_BAD" "$CONNECTIONS" "$DURATION" <<'PY'
+import sys
+a_rate, a50, a99, b_rate, b50, b99 = map(float, sys.argv[1:7])
+redirects, rows, rss_kb = int(float(sys.argv[7])), int(sys.argv[8]), int(sys.argv[9])
+batch, bad, conns, dur = sys.argv[10], int(sys.argv[11]), sys.argv[12], sys.argv[13]
+ratio = b_rate / a_rate
+print()
+print(f"click benchmark: {conns} connections, {dur} s each, load generator on the same 2-core machine")
+print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+print(f"{'(a) nginx return 302':28}{a_rate:>10.0f}{a50:>10.2f}{a99:>10.2f}")
+print(f"{'(b) affrank /go/ durable':28}{b_rate:>10.0f}{b50:>10.2f}{b99:>10.2f}")
+print(f"ratio b/a: {ratio:.2f} (target >= 0.30)   p99 (b): {b99:.2f} ms (target < 10)   "
+      f"peak RSS: {rss_kb/1024:.1f} MB (target < 100)   mean batch: {batch} clicks/commit")
+print(f"redirects served: {redirects}, click rows: {rows}, non-3xx: {bad} -> "
+      + ("rows == redirects" if rows == redirects else "MISMATCH"))
+ok = rows == redirects and bad == 0
+sys.exit(0 if ok else 1)
+PY
