@@ -33,7 +33,7 @@ final class Plugin {
 		add_action( 'http_api_curl', array( Http_Timeout::class, 'apply' ), 10, 2 );
 
 		// Link tagging, late: after blocks, wpautop, shortcodes and embeds.
-		add_filter( 'the_content', array( Content_Filter::create(), 'filter' ), Content_Filter::PRIORITY );
+		add_filter( 'the_content', array( self::class, 'filter_content' ), Content_Filter::PRIORITY );
 
 		if ( is_admin() ) {
 			self::register_admin_hooks();
@@ -55,6 +55,17 @@ final class Plugin {
 		add_action( 'wp_dashboard_setup', array( Dashboard_Widget::class, 'register' ) );
 		add_action( 'add_meta_boxes', array( Keyword_Meta_Box::class, 'register' ) );
 		add_action( 'save_post', array( Keyword_Meta_Box::class, 'save' ) );
+	}
+
+	/**
+	 * The the_content callback. The filter is built per call so it always
+	 * sees the current settings; building it reads only cached options.
+	 *
+	 * @param mixed $html The post's rendered content.
+	 * @return mixed
+	 */
+	public static function filter_content( $html ) {
+		return Content_Filter::create()->filter( $html );
 	}
 
 	public static function load_textdomain(): void {
