@@ -12,7 +12,7 @@ defined( 'ABSPATH' ) || exit;
 final class Keyword {
 
 	/** Sources, as sent to the sidecar in "keyword_source". */
-	public const SOURCE_AFFRANK   = 'affrank';
+	public const SOURCE_AFFRANK   = 'post_meta';
 	public const SOURCE_YOAST     = 'yoast';
 	public const SOURCE_RANK_MATH = 'rank_math';
 	public const SOURCE_AIOSEO    = 'aioseo';
