@@ -1,7 +1,7 @@
 // Issue 5's end-to-end steps against a real WordPress and a real sidecar.
 // run.sh prepares everything and passes it in the environment.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Checks, assert, equal } from './checks.mjs';
 import { anchorTags, attribute, decodeEntities, isAffiliate, withoutAnchors } from './html.mjs';
@@ -14,8 +14,102 @@ const SIDECAR_PID = Number(env.SIDECAR_PID);
 const site = JSON.parse(readFileSync(env.SITE_JSON, 'utf8'));
 const HOSTILE = '<script>alert(1)</script> boots';
 const checks = new Checks();
+const shots = env.SCREENSHOTS;
+mkdirSync(shots, { recursive: true });
 
 // ---------------------------------------------------------------- helpers
+// Screens at 390 px: nothing may be wider than the screen.
+async function phoneShot(page, name, path) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.goto(BLOG + path);
+    const overflow = await page.evaluate(() => document.querySelector('.affrank').scrollWidth - document.querySelector('.affrank').clientWidth);
+    assert(overflow <= 1, `${name}: nothing wider than the screen (${overflow}px over)`);
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+}
+
+// The report screens with data in them. The real sidecar has no report or
+// postback-log endpoints yet, so the plugin is pointed for a moment at
+// fixtures/sample-reports-sidecar.php, which answers with DESIGN.md's shapes.
+async function sampleReports(page, dialogs) {
+  const sample = spawn('php', ['-S', `127.0.0.1:${env.SAMPLE_PORT}`, 'fixtures/sample-reports-sidecar.php'], {
+    env: { ...env, SAMPLE_API_KEY: site.api_key, SAMPLE_BLOG: BLOG },
+    stdio: 'ignore',
+  });
+  const sampleUrl = `http://127.0.0.1:${env.SAMPLE_PORT}`;
+  try {
+    for (let i = 0; i < 50; i++) {
+      try { if ((await fetch(`${sampleUrl}/healthz`)).ok) break; } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    wpEval(`update_option('affrank_sidecar_url', '${sampleUrl}');`);
+
+    await checks.run('sample reports: Revenue Mapping shows tiles, a chart and sorted tables', async () => {
+      await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank`);
+      const tiles = await page.textContent('.affrank-tiles');
+      assert(tiles.includes('$1,714.25') && tiles.includes('1,270') && tiles.includes('$1.35') && tiles.includes('4.1%'), `tiles: ${tiles}`);
+      equal(await page.locator('.affrank-chart__bar').count(), 30, 'one bar per day of the 30-day range');
+      const first = await page.textContent('#affrank-keywords tbody tr:first-child td:first-child');
+      equal(first.trim(), 'best hiking boots', 'keywords sorted by revenue');
+      const keywords = await page.textContent('#affrank-keywords tbody');
+      assert(keywords.includes('<script>alert(1)</script> boots'), 'the hostile keyword is shown as text');
+      const injected = await page.evaluate(() => [...document.querySelectorAll('script')].some((s) => s.textContent.includes('alert(1)')));
+      assert(!injected && dialogs.length === 0, 'and never runs');
+      assert((await page.textContent('#affrank-pages tbody')).includes('/best-hiking-boots/'), 'pages table');
+      assert((await page.textContent('#affrank-links tbody')).includes('awin'), 'links table names networks');
+      await page.screenshot({ path: join(shots, 'revenue-mapping.png'), fullPage: true });
+    });
+
+    await checks.run('sample reports: columns sort, presets switch, CSV downloads', async () => {
+      await page.click('#affrank-keywords th:nth-child(5) a');
+      equal(await page.getAttribute('#affrank-keywords th:nth-child(5)', 'aria-sort'), 'descending', 'sorted by EPC');
+      const epcs = await page.$$eval('#affrank-keywords tbody tr td:nth-child(5)', (tds) => tds.map((td) => parseFloat(td.textContent.replace(/[^0-9.]/g, ''))));
+      equal(JSON.stringify(epcs), JSON.stringify([...epcs].sort((a, b) => b - a)), 'EPC descending');
+      await page.click('.affrank-segment >> text=7 days');
+      equal(await page.locator('.affrank-chart__bar').count(), 7, 'the 7-day preset');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#affrank-keywords >> text=Download CSV')]);
+      const csv = readFileSync(await download.path(), 'utf8');
+      assert(csv.startsWith('keyword,clicks'), `CSV header: ${csv.slice(0, 40)}`);
+      assert(download.suggestedFilename().startsWith('affrank-keywords-'), download.suggestedFilename());
+    });
+
+    await checks.run('sample reports: Postback Log masks tokens and explains outcomes', async () => {
+      await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-postback-log`);
+      const text = await page.textContent('.affrank-log');
+      assert(!text.includes('k3J9sPq2') && !text.includes('wrong-token'), 'tokens masked');
+      assert(text.includes('token=k3••••••'), 'masked token shown');
+      assert(text.includes('affrank_sid'), 'the unmatched hint names affrank_sid');
+      await page.screenshot({ path: join(shots, 'postback-log.png'), fullPage: true });
+    });
+
+    await checks.run('sample reports: the dashboard widget shows the last 7 days', async () => {
+      await page.goto(`${BLOG}/wp-admin/index.php`);
+      const widget = await page.textContent('#affrank_dashboard');
+      assert(widget.includes('$1,714.25') && widget.includes('EPC'), widget);
+      await page.locator('#affrank_dashboard').screenshot({ path: join(shots, 'dashboard-widget.png') });
+    });
+
+    await checks.run('sample reports: Revenue Mapping is readable at phone width', async () => {
+      await phoneShot(page, 'phone-revenue-mapping', '/wp-admin/admin.php?page=affrank');
+    });
+
+    await checks.run('a new install: Revenue Mapping says what to do next', async () => {
+      wpEval("update_option('affrank_sidecar_url', '');");
+      await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank`);
+      const text = await page.textContent('.affrank-welcome');
+      assert(/affrank site add/.test(text) && /Test connection/.test(text), text);
+      assert(await page.$('.affrank-welcome a[href*="page=affrank-settings"]'), 'a button to Settings');
+      await page.screenshot({ path: join(shots, 'get-started.png'), fullPage: false });
+    });
+  } finally {
+    wpEval(`update_option('affrank_sidecar_url', '${SIDECAR}');`);
+    sample.kill();
+  }
+}
+
 async function get(url, options = {}) {
   const started = performance.now();
   const response = await fetch(url, { redirect: 'manual', ...options });
@@ -157,20 +251,20 @@ wpEval(`update_post_meta(url_to_postid('${env.POST_A}'), '_affrank_keyword', ${J
 await get(env.POST_A); // re-tagged with the new keyword, so the sidecar stores it too
 const postAId = wpEval(`echo url_to_postid('${env.POST_A}');`).trim();
 
-const shots = env.SCREENSHOTS;
-mkdirSync(shots, { recursive: true });
 const browser = await launch();
 try {
   const page = await login(browser.context, BLOG, 'admin', env.WP_PASSWORD);
   const dialogs = [];
   page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
 
+  // Against today's real sidecar; screens that need reports show their
+  // "not yet" state (the -before-reports screenshots).
   const screens = [
-    ['revenue-mapping', '/wp-admin/admin.php?page=affrank'],
+    ['revenue-mapping-before-reports', '/wp-admin/admin.php?page=affrank'],
     ['postback-setup', '/wp-admin/admin.php?page=affrank-postbacks'],
-    ['postback-log', '/wp-admin/admin.php?page=affrank-postback-log'],
+    ['postback-log-before-reports', '/wp-admin/admin.php?page=affrank-postback-log'],
     ['settings', '/wp-admin/admin.php?page=affrank-settings'],
-    ['dashboard-widget', '/wp-admin/index.php'],
+    ['dashboard-widget-before-reports', '/wp-admin/index.php'],
     ['keyword-meta-box', `/wp-admin/post.php?post=${postAId}&action=edit`],
   ];
 
@@ -189,10 +283,14 @@ try {
       const injected = await page.evaluate(() => [...document.querySelectorAll('script')].some((s) => s.textContent.includes('alert(1)')));
       assert(!injected, 'no script element carries the keyword');
       equal(dialogs.length, 0, 'no alert fired');
-      if (name !== 'dashboard-widget' && name !== 'keyword-meta-box') {
+      if (!name.startsWith('dashboard-widget') && name !== 'keyword-meta-box') {
         assert(await page.$('.affrank-header'), 'the AffRank header is there');
       }
-      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: name !== 'keyword-meta-box' && name !== 'dashboard-widget' });
+      if (name.startsWith('dashboard-widget')) {
+        await page.locator('#affrank_dashboard').screenshot({ path: join(shots, `${name}.png`) });
+      } else {
+        await page.screenshot({ path: join(shots, `${name}.png`), fullPage: name !== 'keyword-meta-box' });
+      }
     });
   }
 
@@ -203,10 +301,10 @@ try {
     assert(live.postback_url.includes(site.site_id), 'it carries the site id');
     const cj = await page.textContent('#affrank-network-cj');
     assert(/no publisher postback/i.test(cj), 'CJ says it has no publisher postback');
-    assert(!(await page.$('#affrank-network-cj input')), 'CJ shows no URL');
+    assert(!(await page.$('#affrank-network-cj textarea')), 'CJ shows no URL');
     const cb = await page.textContent('#affrank-network-clickbank');
     assert(/encrypted/i.test(cb), 'ClickBank says it sends its own encrypted notification');
-    const impact = await page.inputValue('#affrank-network-impact input');
+    const impact = await page.inputValue('#affrank-network-impact textarea');
     assert(impact.includes('sessionId={SubId1}'), 'Impact URL has Impact macros');
   });
 
@@ -240,15 +338,25 @@ try {
     await page.screenshot({ path: join(shots, 'settings-saved.png'), fullPage: false });
   });
 
-  await checks.run('admin: screens are readable at phone width', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
-    for (const [name, path] of [['phone-revenue-mapping', '/wp-admin/admin.php?page=affrank'], ['phone-postback-setup', '/wp-admin/admin.php?page=affrank-postbacks']]) {
-      await page.goto(BLOG + path);
-      const overflow = await page.evaluate(() => document.querySelector('.affrank').scrollWidth - document.querySelector('.affrank').clientWidth);
-      assert(overflow <= 1, `${name}: nothing wider than the screen (${overflow}px over)`);
-      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-    }
+  await checks.run('admin: Send test postback makes a test click and reports the outcome', async () => {
+    const clicksBefore = Number(sql('SELECT count(*) FROM clicks')[0][0]);
+    await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-postbacks`);
+    await Promise.all([page.waitForNavigation(), page.click('#affrank-test-postback')]);
+    const notice = await page.textContent('.notice');
+    // Today's sidecar has no postback endpoint: the plugin says so plainly.
+    // Once it has one, the outcome ("matched") is shown instead.
+    assert(/does not receive postbacks yet|Test postback sent: matched/.test(notice), `notice: ${notice}`);
+    const test = sql("SELECT is_bot, keyword FROM clicks WHERE keyword = 'AffRank test'");
+    equal(Number(sql('SELECT count(*) FROM clicks')[0][0]), clicksBefore + 1, 'one test click recorded');
+    equal(test.map((r) => r.join('|')).join(), 't|AffRank test', 'the test click is flagged not billable');
+    await page.screenshot({ path: join(shots, 'postback-setup-test-sent.png'), fullPage: false });
   });
+
+  await checks.run('admin: Postback Setup is readable at phone width', async () => {
+    await phoneShot(page, 'phone-postback-setup', '/wp-admin/admin.php?page=affrank-postbacks');
+  });
+
+  await sampleReports(page, dialogs);
 } finally {
   await browser.close();
 }

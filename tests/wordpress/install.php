@@ -15,6 +15,9 @@ if ( is_wp_error( $result ) ) {
 update_option( 'permalink_structure', '/%postname%/' );
 update_option( 'blogdescription', 'Honest reviews of hiking gear' );
 update_option( 'timezone_string', 'Europe/Berlin' );
+// Nothing outside this machine is reachable: no Gravatar images.
+update_option( 'show_avatars', 0 );
+update_user_meta( 1, 'show_welcome_panel', 0 );
 flush_rewrite_rules( false );
 
 $activated = activate_plugin( 'affrank/affrank.php' );

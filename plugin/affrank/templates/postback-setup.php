@@ -38,17 +38,20 @@ $affrank_site = $view['site'];
 			<h2><?php esc_html_e( 'Your postback URL', 'affrank' ); ?></h2>
 			<p><?php esc_html_e( 'Affiliate networks call this address when a reader buys. It carries the session id AffRank added to the click, so the sale is credited to the right keyword, page and link.', 'affrank' ); ?></p>
 			<div class="affrank-copy">
-				<input type="text" readonly class="large-text code affrank-copy__field" id="affrank-postback-url" value="<?php echo esc_attr( (string) ( $affrank_site['postback_url'] ?? '' ) ); ?>" aria-label="<?php esc_attr_e( 'Postback URL', 'affrank' ); ?>">
+				<textarea readonly rows="2" class="large-text code affrank-copy__field" id="affrank-postback-url" aria-label="<?php esc_attr_e( 'Postback URL', 'affrank' ); ?>"><?php echo esc_textarea( (string) ( $affrank_site['postback_url'] ?? '' ) ); ?></textarea>
 				<button type="button" class="button affrank-copy__button" data-affrank-copy="affrank-postback-url"><?php esc_html_e( 'Copy', 'affrank' ); ?></button>
 			</div>
 			<p class="affrank-muted">
 				<?php
-				printf(
-					/* translators: 1: {SESSION_ID}, 2: {COMMISSION}, 3: {TRANSACTION_ID} placeholders. */
-					esc_html__( 'Replace %1$s, %2$s and %3$s with your network’s macros — or copy the ready-made URL for your network below. Keep the token private: it proves a postback is genuine.', 'affrank' ),
-					'<code>{SESSION_ID}</code>', // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- literal markup.
-					'<code>{COMMISSION}</code>', // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- literal markup.
-					'<code>{TRANSACTION_ID}</code>' // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- literal markup.
+				echo wp_kses(
+					sprintf(
+						/* translators: 1: {SESSION_ID}, 2: {COMMISSION}, 3: {TRANSACTION_ID} placeholders. */
+						__( 'Replace %1$s, %2$s and %3$s with your network’s macros — or copy the ready-made URL for your network below. Keep the token private: it proves a postback is genuine.', 'affrank' ),
+						'<code>{SESSION_ID}</code>',
+						'<code>{COMMISSION}</code>',
+						'<code>{TRANSACTION_ID}</code>'
+					),
+					array( 'code' => array() )
 				);
 				?>
 			</p>
@@ -61,6 +64,7 @@ $affrank_site = $view['site'];
 		</div>
 
 		<h2 class="affrank-section-title"><?php esc_html_e( 'Per network', 'affrank' ); ?></h2>
+		<p class="affrank-muted"><?php esc_html_e( 'On every click AffRank puts the session id into the network’s own sub-id parameter, which is the one value a network sends back. Paste the URL below where the network keeps its postback setting.', 'affrank' ); ?></p>
 		<div class="affrank-networks">
 			<?php foreach ( $view['entries'] as $affrank_index => $affrank_entry ) : ?>
 				<section class="affrank-card affrank-network affrank-network--<?php echo esc_attr( $affrank_entry['postback'] ); ?>" id="affrank-network-<?php echo esc_attr( $affrank_entry['id'] ); ?>">
@@ -76,13 +80,13 @@ $affrank_site = $view['site'];
 					</header>
 					<dl class="affrank-facts">
 						<dt><?php esc_html_e( 'Session id travels in', 'affrank' ); ?></dt>
-						<dd><code><?php echo esc_html( $affrank_entry['sub_id'] ); ?></code> <span class="affrank-muted"><?php esc_html_e( '(set on every click automatically)', 'affrank' ); ?></span></dd>
+						<dd><code><?php echo esc_html( $affrank_entry['sub_id'] ); ?></code></dd>
 						<dt><?php esc_html_e( 'Where to set it up', 'affrank' ); ?></dt>
 						<dd><?php echo esc_html( $affrank_entry['setup'] ); ?></dd>
 					</dl>
 					<?php if ( null !== $affrank_entry['url'] ) : ?>
 						<div class="affrank-copy">
-							<input type="text" readonly class="large-text code affrank-copy__field" id="affrank-url-<?php echo esc_attr( (string) $affrank_index ); ?>" value="<?php echo esc_attr( $affrank_entry['url'] ); ?>" aria-label="<?php echo esc_attr( sprintf( /* translators: %s: network name. */ __( 'Postback URL for %s', 'affrank' ), $affrank_entry['name'] ) ); ?>">
+							<textarea readonly rows="4" class="large-text code affrank-copy__field" id="affrank-url-<?php echo esc_attr( (string) $affrank_index ); ?>" aria-label="<?php echo esc_attr( sprintf( /* translators: %s: network name. */ __( 'Postback URL for %s', 'affrank' ), $affrank_entry['name'] ) ); ?>"><?php echo esc_textarea( $affrank_entry['url'] ); ?></textarea>
 							<button type="button" class="button affrank-copy__button" data-affrank-copy="affrank-url-<?php echo esc_attr( (string) $affrank_index ); ?>"><?php esc_html_e( 'Copy', 'affrank' ); ?></button>
 						</div>
 					<?php else : ?>

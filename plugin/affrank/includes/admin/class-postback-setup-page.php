@@ -44,7 +44,8 @@ final class Postback_Setup_Page {
 		Notices::guard( self::TEST_ACTION );
 		$result = ( new Test_Postback( Client::for_admin() ) )->run();
 		if ( is_wp_error( $result ) ) {
-			Notices::flash( 'error', $result->get_error_message() );
+			// A sidecar without postbacks yet is not something the blogger got wrong.
+			Notices::flash( 'affrank_not_available' === $result->get_error_code() ? 'warning' : 'error', $result->get_error_message() );
 		} else {
 			Notices::flash( 'matched' === $result['status'] ? 'success' : 'warning', $result['message'] );
 		}

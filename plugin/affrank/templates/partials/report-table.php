@@ -82,8 +82,10 @@ $affrank_home    = untrailingslashit( home_url() );
 									echo ' <span class="affrank-badge">' . esc_html( (string) $affrank_row['network'] ) . '</span>';
 								}
 								if ( 'links' === $affrank_table && ! empty( $affrank_row['page_url'] ) ) {
+									$affrank_page = (string) $affrank_row['page_url'];
+									$affrank_page = str_starts_with( $affrank_page, $affrank_home ) ? ( substr( $affrank_page, strlen( $affrank_home ) ) ?: '/' ) : $affrank_page;
 									/* translators: %s: the page a link is on. */
-									echo '<br><span class="affrank-muted">' . esc_html( sprintf( __( 'on %s', 'affrank' ), (string) $affrank_row['page_url'] ) ) . '</span>';
+									echo '<br><span class="affrank-muted">' . esc_html( sprintf( __( 'on %s', 'affrank' ), $affrank_page ) ) . '</span>';
 								}
 							}
 							?>
