@@ -10,7 +10,7 @@ NAME="unit-$(random_suffix)"
 DIR="$(mktemp -d /tmp/affrank-unit.XXXXXX)"
 FAKE_PID=""
 cleanup() {
-  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null || true
+  [ -n "$FAKE_PID" ] && kill -- "-$FAKE_PID" 2>/dev/null || true
   wp_destroy
   rm -rf "$DIR"
 }
@@ -21,7 +21,8 @@ wp_create "$NAME" "http://$NAME.test" "$DIR" >/dev/null
 FAKE_PORT=$(free_port)
 mkdir -p "$DIR/fake-log"
 # Several workers: the "slow" mode must not hold up the next test.
-PHP_CLI_SERVER_WORKERS=4 AFFRANK_FAKE_SIDECAR_LOG="$DIR/fake-log" php -S "127.0.0.1:$FAKE_PORT" "$HERE/fixtures/fake-sidecar.php" >"$DIR/fake.log" 2>&1 &
+# Its own process group (setsid), so cleanup stops the workers with it.
+PHP_CLI_SERVER_WORKERS=4 AFFRANK_FAKE_SIDECAR_LOG="$DIR/fake-log" setsid php -S "127.0.0.1:$FAKE_PORT" "$HERE/fixtures/fake-sidecar.php" >"$DIR/fake.log" 2>&1 &
 FAKE_PID=$!
 wait_for_http "http://127.0.0.1:$FAKE_PORT/ok/healthz"
 rm -f "$DIR/fake-log"/*
