@@ -206,6 +206,26 @@ await checks.run('step 1: feeds and the REST API are tagged too', async () => {
   assert(rendered.includes(`${SIDECAR}/go/`), 'REST content.rendered carries /go/ links');
 });
 
+await checks.run('step 1: on every Theme Unit Test Data post, only the affiliate link changes', async () => {
+  const urls = readFileSync(env.THEME_POSTS, 'utf8').split('\n').filter(Boolean);
+  assert(urls.length >= 50, `${urls.length} theme test posts`);
+  const problems = [];
+  for (const [i, url] of urls.entries()) {
+    const before = readFileSync(join(env.THEME_ORIGINALS, `${i}.html`), 'utf8');
+    const after = (await get(url)).body;
+    const a = anchorTags(before);
+    const b = anchorTags(after);
+    const changed = a.map((tag, j) => [tag, b[j]]).filter(([x, y]) => x !== y);
+    const wrong = changed.filter(([x, y]) => !isAffiliate(attribute(x, 'href')) || !isGo(attribute(y, 'href')));
+    const tagged = changed.length - wrong.length;
+    if (a.length !== b.length) problems.push(`${url}: ${a.length} links became ${b.length}`);
+    else if (wrong.length) problems.push(`${url}: ${wrong[0][0]} became ${wrong[0][1]}`);
+    else if (tagged < 1) problems.push(`${url}: its affiliate link was not tagged`);
+    else if (withoutAnchors(after) !== withoutAnchors(before)) problems.push(`${url}: the page changed outside its links`);
+  }
+  equal(problems.join('\n'), '', `${problems.length} of ${urls.length} posts`);
+});
+
 // ----------------------------------------------- step 2: the redirect
 const goLinks = Object.fromEntries(
   origTags.map((t, i) => [decodeEntities(attribute(t, 'href') || ''), decodeEntities(attribute(newTags[i], 'href') || '')])

@@ -20,5 +20,5 @@ export function withoutAnchors(html) {
 }
 
 export function isAffiliate(href) {
-  return /^https?:\/\/([^/]*\.)?(awin1\.com|shareasale\.com|sjv\.io)\//i.test(decodeEntities(href || ''));
+  return /^https?:\/\/([^/]*\.)?(awin1\.com|shareasale\.com|sjv\.io|anrdoezrs\.net)\//i.test(decodeEntities(href || ''));
 }

@@ -6,12 +6,15 @@
  */
 
 [ $title, $slug, $file ] = $args;
+wp_set_current_user( 1 );
 $id = wp_insert_post(
-	array(
-		'post_title'   => $title,
-		'post_name'    => $slug,
-		'post_status'  => 'publish',
-		'post_content' => file_get_contents( $file ),
+	wp_slash(
+		array(
+			'post_title'   => $title,
+			'post_name'    => $slug,
+			'post_status'  => 'publish',
+			'post_content' => file_get_contents( $file ),
+		)
 	),
 	true
 );
