@@ -85,7 +85,7 @@ $affrank_backoff = $view['backoff'];
 					<tr>
 						<th scope="row"><label for="affrank_tracking_base_url"><?php esc_html_e( 'Tracking base URL', 'affrank' ); ?></label></th>
 						<td>
-							<input type="url" class="regular-text code" id="affrank_tracking_base_url" name="affrank_tracking_base_url" value="<?php echo esc_attr( $affrank_fields['tracking_base_url'] ); ?>" placeholder="<?php echo esc_attr( home_url() ); ?>">
+							<input type="url" class="regular-text code" id="affrank_tracking_base_url" name="affrank_tracking_base_url" value="<?php echo esc_attr( $affrank_fields['tracking_base_url'] ); ?>" placeholder="<?php /* translators: %s: the blog's address. */ echo esc_attr( sprintf( __( 'e.g. %s', 'affrank' ), home_url() ) ); ?>">
 							<p class="description"><?php esc_html_e( 'Where tagged links point (…/go/ID). Leave empty to use the sidecar’s public URL; use your blog’s own address when your web server forwards /go/ to the sidecar.', 'affrank' ); ?></p>
 						</td>
 					</tr>
