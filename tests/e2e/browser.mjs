@@ -8,7 +8,24 @@ import { join } from 'node:path';
 // A fresh profile each run (playwright passes it as --user-data-dir).
 export async function launch() {
   const profile = mkdtempSync(join(tmpdir(), 'affrank-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  let context;
+  try {
+    context = await launchIn(profile);
+  } catch (error) {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+function launchIn(profile) {
+  return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 900 },
@@ -17,13 +34,6 @@ export async function launch() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
 }
 
 // Logs in through the real wp-login.php form.
