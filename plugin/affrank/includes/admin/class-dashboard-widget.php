@@ -1,0 +1,36 @@
+<?php
+/**
+ * Dashboard widget: the last 7 days' revenue and EPC at a glance.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank\Admin;
+
+use AffRank\Sidecar\Client;
+use AffRank\Template;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Dashboard_Widget {
+
+	public static function register(): void {
+		if ( current_user_can( Menu::CAPABILITY ) ) {
+			wp_add_dashboard_widget( 'affrank_dashboard', __( 'AffRank: last 7 days', 'affrank' ), array( self::class, 'render' ) );
+		}
+	}
+
+	public static function render(): void {
+		$client  = Client::for_admin();
+		$range   = Report_Range::from_query( array( 'range' => '7' ) );
+		$summary = $client->is_configured() ? $client->report( 'summary', $range->api_query() ) : null;
+		Template::render(
+			'dashboard-widget',
+			array(
+				'configured' => $client->is_configured(),
+				'summary'    => is_array( $summary ) ? $summary : null,
+				'error'      => is_wp_error( $summary ) ? $summary : null,
+			)
+		);
+	}
+}

@@ -1,0 +1,71 @@
+<?php
+/**
+ * The "AffRank keyword" box on the post edit screen. Empty means: use the
+ * SEO plugin's focus keyword, which the box shows as the fallback.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank\Admin;
+
+use AffRank\Options;
+use AffRank\Tagging\Keyword_Resolver;
+use AffRank\Template;
+use WP_Post;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Keyword_Meta_Box {
+
+	public const FIELD = 'affrank_keyword';
+	public const NONCE = 'affrank_keyword_nonce';
+
+	public static function register(): void {
+		foreach ( get_post_types( array( 'public' => true ) ) as $post_type ) {
+			if ( 'attachment' !== $post_type ) {
+				add_meta_box( 'affrank-keyword', __( 'AffRank keyword', 'affrank' ), array( self::class, 'render' ), $post_type, 'side' );
+			}
+		}
+	}
+
+	public static function render( WP_Post $post ): void {
+		Template::render(
+			'meta-box',
+			array(
+				'post_id'  => $post->ID,
+				'keyword'  => (string) get_post_meta( $post->ID, Options::POST_KEYWORD, true ),
+				'fallback' => ( new Keyword_Resolver() )->seo_fallback( $post->ID ),
+				'field'    => self::FIELD,
+				'nonce'    => self::NONCE,
+			)
+		);
+	}
+
+	/** The nonce action is per post, so a nonce for one post cannot save another. */
+	public static function nonce_action( int $post_id ): string {
+		return 'affrank_keyword_' . $post_id;
+	}
+
+	public static function save( int $post_id ): void {
+		if ( wp_is_post_autosave( $post_id ) || wp_is_post_revision( $post_id ) ) {
+			return;
+		}
+		if ( ! current_user_can( 'edit_post', $post_id ) ) {
+			return;
+		}
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- this is the nonce check.
+		if ( ! isset( $_POST[ self::NONCE ] ) || ! wp_verify_nonce( sanitize_key( wp_unslash( $_POST[ self::NONCE ] ) ), self::nonce_action( $post_id ) ) ) {
+			return;
+		}
+		// A keyword is plain text kept as typed ("<b>" included): it is escaped
+		// wherever it is shown, so only invalid UTF-8 and control characters go.
+		$raw     = wp_check_invalid_utf8( (string) wp_unslash( $_POST[ self::FIELD ] ?? '' ) );
+		$keyword = Keyword_Resolver::clean( (string) preg_replace( '/[\x00-\x1F\x7F]/u', ' ', $raw ) );
+		// phpcs:enable
+		if ( null === $keyword ) {
+			delete_post_meta( $post_id, Options::POST_KEYWORD );
+		} else {
+			update_post_meta( $post_id, Options::POST_KEYWORD, $keyword );
+		}
+	}
+}

@@ -1,0 +1,124 @@
+<?php
+/**
+ * The Settings screen edits link rules and currency rates as plain text, one
+ * per line, which is easier to paste and review than a repeating form:
+ *
+ *     partner.example.com
+ *     *.trk.example.net = everflow
+ *     regex:^https://shop\.example/aff/ = cake
+ *
+ *     EUR = 1.08
+ *
+ * This class turns that text into the sidecar's JSON and back.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank\Admin;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Link_Rules_Text {
+
+	public const REGEX_PREFIX = 'regex:';
+
+	/**
+	 * @return array<int, array{kind:string,pattern:string,network:?string}>
+	 */
+	public static function parse_rules( string $text ): array {
+		$rules = array();
+		foreach ( self::lines( $text ) as $line ) {
+			$network = null;
+			$split   = strrpos( $line, ' = ' );
+			if ( false !== $split ) {
+				$network = strtolower( trim( substr( $line, $split + 3 ) ) );
+				$line    = trim( substr( $line, 0, $split ) );
+				$network = '' === $network || 'none' === $network ? null : $network;
+			}
+			if ( str_starts_with( strtolower( $line ), self::REGEX_PREFIX ) ) {
+				$rules[] = array(
+					'kind'    => 'regex',
+					'pattern' => trim( substr( $line, strlen( self::REGEX_PREFIX ) ) ),
+					'network' => $network,
+				);
+			} else {
+				$rules[] = array(
+					'kind'    => 'host',
+					'pattern' => $line,
+					'network' => $network,
+				);
+			}
+		}
+		return $rules;
+	}
+
+	public static function format_rules( array $rules ): string {
+		$lines = array();
+		foreach ( $rules as $rule ) {
+			if ( ! is_array( $rule ) || ! isset( $rule['pattern'] ) ) {
+				continue;
+			}
+			$line    = ( 'regex' === ( $rule['kind'] ?? '' ) ? self::REGEX_PREFIX : '' ) . $rule['pattern'];
+			$lines[] = empty( $rule['network'] ) ? $line : $line . ' = ' . $rule['network'];
+		}
+		return implode( "\n", $lines );
+	}
+
+	/**
+	 * "EUR = 1.08" lines → {"EUR": "1.08"}. Rates stay strings: exact decimals.
+	 *
+	 * @return array<string,string>|\WP_Error
+	 */
+	public static function parse_rates( string $text ): array|\WP_Error {
+		$rates = array();
+		foreach ( self::lines( $text ) as $number => $line ) {
+			if ( ! preg_match( '/^([A-Za-z]{3})\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)$/', $line, $m ) ) {
+				return new \WP_Error(
+					'affrank_bad_rate',
+					/* translators: %d: line number in the conversion rates box. */
+					sprintf( __( 'Conversion rates, line %d: write it like “EUR = 1.08”.', 'affrank' ), $number )
+				);
+			}
+			$rates[ strtoupper( $m[1] ) ] = $m[2];
+		}
+		return $rates;
+	}
+
+	public static function format_rates( array $rates ): string {
+		$lines = array();
+		foreach ( $rates as $code => $rate ) {
+			$lines[] = $code . ' = ' . $rate;
+		}
+		return implode( "\n", $lines );
+	}
+
+	/**
+	 * "link_rules[1].pattern" → "Affiliate links, line 3" (when line 2 is blank). The sidecar names
+	 * rules by index; the blogger thinks in lines of the box.
+	 */
+	public static function describe_field( string $field, string $rules_text ): string {
+		if ( preg_match( '/^link_rules\[(\d+)\]/', $field, $m ) ) {
+			$line_numbers = array_keys( self::lines( $rules_text ) );
+			$line         = $line_numbers[ (int) $m[1] ] ?? ( (int) $m[1] + 1 );
+			/* translators: %d: line number in the affiliate links box. */
+			return sprintf( __( 'Affiliate links, line %d', 'affrank' ), $line );
+		}
+		return $field;
+	}
+
+	/**
+	 * Non-empty, trimmed lines keyed by their 1-based line number; "#" starts a comment.
+	 *
+	 * @return array<int,string>
+	 */
+	private static function lines( string $text ): array {
+		$lines = array();
+		foreach ( preg_split( '/\r\n|\r|\n/', $text ) as $i => $line ) {
+			$line = trim( $line );
+			if ( '' !== $line && ! str_starts_with( $line, '#' ) ) {
+				$lines[ $i + 1 ] = $line;
+			}
+		}
+		return $lines;
+	}
+}

@@ -1,0 +1,54 @@
+<?php
+/**
+ * AffRank → Postback Setup: the site's postback URL and, per network, what
+ * to paste where; plus a test that sends a click and a conversion through
+ * the sidecar's real endpoints.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank\Admin;
+
+use AffRank\Sidecar\Client;
+use AffRank\Template;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Postback_Setup_Page {
+
+	public const TEST_ACTION = 'affrank_test_postback';
+
+	public static function render(): void {
+		if ( ! current_user_can( Menu::CAPABILITY ) ) {
+			return;
+		}
+		$client = Client::for_admin();
+		$site   = $client->is_configured() ? $client->site() : null;
+		Template::render(
+			'postback-setup',
+			array(
+				'configured'  => $client->is_configured(),
+				'site'        => is_array( $site ) ? $site : null,
+				'error'       => is_wp_error( $site ) ? $site : null,
+				'entries'     => is_array( $site ) ? Postback_Networks::entries( $site ) : array(),
+				'test_action' => self::TEST_ACTION,
+			)
+		);
+	}
+
+	/**
+	 * Sends a test click and a test conversion: rewrite a sample link, follow
+	 * its /go/ redirect to get a session id, then call the postback URL.
+	 */
+	public static function handle_test_postback(): void {
+		Notices::guard( self::TEST_ACTION );
+		$result = ( new Test_Postback( Client::for_admin() ) )->run();
+		if ( is_wp_error( $result ) ) {
+			// A sidecar without postbacks yet is not something the blogger got wrong.
+			Notices::flash( 'affrank_not_available' === $result->get_error_code() ? 'warning' : 'error', $result->get_error_message() );
+		} else {
+			Notices::flash( 'matched' === $result['status'] ? 'success' : 'warning', $result['message'] );
+		}
+		Notices::redirect( Menu::POSTBACKS );
+	}
+}

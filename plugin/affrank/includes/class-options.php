@@ -1,0 +1,90 @@
+<?php
+/**
+ * The plugin's own settings, stored in WordPress options. Settings that shape
+ * link tagging (rules, rel policy, currency…) live in the sidecar, which is
+ * their single source of truth; only what WordPress needs to reach it is here.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Options {
+
+	public const SIDECAR_URL = 'affrank_sidecar_url';
+	/** Stored with autoload off so the key is not loaded on every request. */
+	public const API_KEY         = 'affrank_api_key';
+	public const TIMEOUT_MS      = 'affrank_timeout_ms';
+	public const TAGGING_ENABLED = 'affrank_tagging_enabled';
+	/** Autoloaded: read on every tagged render, written rarely. */
+	public const BACKOFF    = 'affrank_backoff';
+	public const SITE_STATE = 'affrank_site_state';
+
+	/** Transients: the rewrite cache is "affrank_rw_" + a hash. */
+	public const REWRITE_CACHE_PREFIX = 'affrank_rw_';
+
+	/** User meta holding one flash notice for the next admin screen. */
+	public const USER_NOTICE = 'affrank_notice';
+
+	/** Post meta: the post's own AffRank keyword. */
+	public const POST_KEYWORD = '_affrank_keyword';
+
+	public const DEFAULT_TIMEOUT_MS = 300;
+	public const MIN_TIMEOUT_MS     = 50;
+	public const MAX_TIMEOUT_MS     = 5000;
+
+	/**
+	 * Every option the plugin writes; uninstall.php deletes exactly these.
+	 *
+	 * @return string[]
+	 */
+	public static function all_option_names(): array {
+		return array(
+			self::SIDECAR_URL,
+			self::API_KEY,
+			self::TIMEOUT_MS,
+			self::TAGGING_ENABLED,
+			self::BACKOFF,
+			self::SITE_STATE,
+		);
+	}
+
+	public static function sidecar_url(): string {
+		return untrailingslashit( (string) get_option( self::SIDECAR_URL, '' ) );
+	}
+
+	public static function api_key(): string {
+		return (string) get_option( self::API_KEY, '' );
+	}
+
+	public static function has_api_key(): bool {
+		return '' !== self::api_key();
+	}
+
+	public static function timeout_ms(): int {
+		return self::clamp_timeout( (int) get_option( self::TIMEOUT_MS, self::DEFAULT_TIMEOUT_MS ) );
+	}
+
+	public static function clamp_timeout( int $ms ): int {
+		return max( self::MIN_TIMEOUT_MS, min( self::MAX_TIMEOUT_MS, $ms ) );
+	}
+
+	public static function tagging_enabled(): bool {
+		return '0' !== (string) get_option( self::TAGGING_ENABLED, '1' );
+	}
+
+	public static function is_configured(): bool {
+		return '' !== self::sidecar_url() && self::has_api_key();
+	}
+
+	public static function save_api_key( string $key ): void {
+		// add_option first so a brand-new option is created with autoload off.
+		if ( false === get_option( self::API_KEY, false ) ) {
+			add_option( self::API_KEY, $key, '', false );
+		} else {
+			update_option( self::API_KEY, $key, false );
+		}
+	}
+}

@@ -1,0 +1,74 @@
+<?php
+/**
+ * Boots the plugin. Every hook the plugin uses is registered here, so this
+ * file is the map of how AffRank plugs into WordPress.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank;
+
+use AffRank\Admin\Dashboard_Widget;
+use AffRank\Admin\Keyword_Meta_Box;
+use AffRank\Admin\Menu;
+use AffRank\Admin\Postback_Setup_Page;
+use AffRank\Admin\Revenue_Page;
+use AffRank\Admin\Settings_Page;
+use AffRank\Sidecar\Http_Timeout;
+use AffRank\Tagging\Content_Filter;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Plugin {
+
+	private static bool $booted = false;
+
+	public static function boot(): void {
+		if ( self::$booted ) {
+			return;
+		}
+		self::$booted = true;
+
+		add_action( 'init', array( self::class, 'load_textdomain' ) );
+		add_action( 'http_api_curl', array( Http_Timeout::class, 'apply' ), 10, 2 );
+
+		// Link tagging, late: after blocks, wpautop, shortcodes and embeds.
+		add_filter( 'the_content', array( self::class, 'filter_content' ), Content_Filter::PRIORITY );
+
+		if ( is_admin() ) {
+			self::register_admin_hooks();
+		}
+	}
+
+	private static function register_admin_hooks(): void {
+		$menu = new Menu();
+		add_action( 'admin_menu', array( $menu, 'register' ) );
+		add_action( 'admin_enqueue_scripts', array( $menu, 'enqueue_assets' ) );
+		add_filter( 'plugin_action_links_' . plugin_basename( AFFRANK_FILE ), array( $menu, 'action_links' ) );
+
+		// State changes go through admin-post.php: capability, nonce, redirect back.
+		add_action( 'admin_post_affrank_save_settings', array( Settings_Page::class, 'handle_save' ) );
+		add_action( 'admin_post_affrank_test_connection', array( Settings_Page::class, 'handle_test_connection' ) );
+		add_action( 'admin_post_affrank_download_csv', array( Revenue_Page::class, 'handle_csv' ) );
+		add_action( 'admin_post_affrank_test_postback', array( Postback_Setup_Page::class, 'handle_test_postback' ) );
+
+		add_action( 'wp_dashboard_setup', array( Dashboard_Widget::class, 'register' ) );
+		add_action( 'add_meta_boxes', array( Keyword_Meta_Box::class, 'register' ) );
+		add_action( 'save_post', array( Keyword_Meta_Box::class, 'save' ) );
+	}
+
+	/**
+	 * The the_content callback. The filter is built per call so it always
+	 * sees the current settings; building it reads only cached options.
+	 *
+	 * @param mixed $html The post's rendered content.
+	 * @return mixed
+	 */
+	public static function filter_content( $html ) {
+		return Content_Filter::create()->filter( $html );
+	}
+
+	public static function load_textdomain(): void {
+		load_plugin_textdomain( 'affrank', false, dirname( plugin_basename( AFFRANK_FILE ) ) . '/languages' );
+	}
+}

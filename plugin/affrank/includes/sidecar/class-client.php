@@ -1,0 +1,224 @@
+<?php
+/**
+ * Talks to the AffRank sidecar over HTTP with wp_remote_request(). Every call
+ * has an explicit timeout, and every failure comes back as a translated
+ * WP_Error whose data carries the HTTP status, so callers never see raw
+ * transport errors or PHP warnings.
+ *
+ * @package AffRank
+ */
+
+namespace AffRank\Sidecar;
+
+use AffRank\Options;
+use WP_Error;
+
+defined( 'ABSPATH' ) || exit;
+
+final class Client {
+
+	/** Admin screens can wait longer than a page render. */
+	public const ADMIN_TIMEOUT_MS = 5000;
+
+	/** Reports the sidecar answers; anything else is refused before a call. */
+	public const REPORTS = array( 'summary', 'keywords', 'pages', 'links', 'timeseries' );
+
+	public function __construct(
+		private string $base_url,
+		private string $api_key,
+		private int $timeout_ms
+	) {
+		$this->base_url = untrailingslashit( $base_url );
+	}
+
+	/** A client for page renders: the configured (short) timeout. */
+	public static function for_render(): self {
+		return new self( Options::sidecar_url(), Options::api_key(), Options::timeout_ms() );
+	}
+
+	/** A client for wp-admin screens: a patient timeout. */
+	public static function for_admin(): self {
+		return new self( Options::sidecar_url(), Options::api_key(), self::ADMIN_TIMEOUT_MS );
+	}
+
+	public function is_configured(): bool {
+		return '' !== $this->base_url && '' !== $this->api_key;
+	}
+
+	public function base_url(): string {
+		return $this->base_url;
+	}
+
+	/**
+	 * POST /api/v1/rewrite.
+	 *
+	 * @param array{html:string,page_url:string,post_id:int|null,keyword:string|null,keyword_source:string|null} $request Body.
+	 * @return array{html:string,links:array,settings_version:int}|WP_Error
+	 */
+	public function rewrite( array $request ): array|WP_Error {
+		$body = $this->json( 'POST', '/api/v1/rewrite', $request );
+		if ( is_wp_error( $body ) ) {
+			return $body;
+		}
+		if ( ! isset( $body['html'] ) || ! is_string( $body['html'] ) ) {
+			return self::bad_response();
+		}
+		$body['links']            = isset( $body['links'] ) && is_array( $body['links'] ) ? $body['links'] : array();
+		$body['settings_version'] = isset( $body['settings_version'] ) ? (int) $body['settings_version'] : null;
+		return $body;
+	}
+
+	/** GET /api/v1/site: settings, postback URL and network presets. */
+	public function site(): array|WP_Error {
+		return $this->json( 'GET', '/api/v1/site' );
+	}
+
+	/** PUT /api/v1/site with any subset of the settings. */
+	public function update_site( array $patch ): array|WP_Error {
+		return $this->json( 'PUT', '/api/v1/site', $patch );
+	}
+
+	/**
+	 * GET /api/v1/reports/{name}.
+	 *
+	 * @param string $name  One of self::REPORTS.
+	 * @param array  $query from, to, sort, limit.
+	 */
+	public function report( string $name, array $query = array() ): array|WP_Error {
+		if ( ! in_array( $name, self::REPORTS, true ) ) {
+			return new WP_Error( 'affrank_unknown_report', __( 'Unknown report.', 'affrank' ) );
+		}
+		return $this->json( 'GET', '/api/v1/reports/' . $name, null, $query );
+	}
+
+	/** The same report as CSV text, straight from the sidecar. */
+	public function report_csv( string $name, array $query = array() ): string|WP_Error {
+		if ( ! in_array( $name, self::REPORTS, true ) ) {
+			return new WP_Error( 'affrank_unknown_report', __( 'Unknown report.', 'affrank' ) );
+		}
+		$response = $this->request( 'GET', '/api/v1/reports/' . $name, null, $query + array( 'format' => 'csv' ) );
+		return is_wp_error( $response ) ? $response : $response['body'];
+	}
+
+	/** GET /api/v1/postbacks/log. */
+	public function postback_log( array $query = array() ): array|WP_Error {
+		return $this->json( 'GET', '/api/v1/postbacks/log', null, $query );
+	}
+
+	/** GET /healthz: is anything listening, without the key. */
+	public function health(): true|WP_Error {
+		$response = $this->request( 'GET', '/healthz', null, array(), false );
+		return is_wp_error( $response ) ? $response : true;
+	}
+
+	/**
+	 * A request whose answer must be a JSON object.
+	 */
+	private function json( string $method, string $path, ?array $body = null, array $query = array() ): array|WP_Error {
+		$response = $this->request( $method, $path, $body, $query );
+		if ( is_wp_error( $response ) ) {
+			return $response;
+		}
+		$decoded = json_decode( $response['body'], true );
+		return is_array( $decoded ) ? $decoded : self::bad_response();
+	}
+
+	/**
+	 * The one place an HTTP call is made.
+	 *
+	 * @return array{status:int,body:string}|WP_Error
+	 */
+	private function request( string $method, string $path, ?array $body, array $query, bool $authenticated = true ): array|WP_Error {
+		if ( '' === $this->base_url || ( $authenticated && '' === $this->api_key ) ) {
+			return new WP_Error(
+				'affrank_not_configured',
+				__( 'AffRank is not connected yet: enter the sidecar URL and API key under AffRank → Settings.', 'affrank' )
+			);
+		}
+		$url     = $this->base_url . $path;
+		$url     = $query ? add_query_arg( array_map( 'rawurlencode', $query ), $url ) : $url;
+		$headers = array( 'Accept' => 'application/json' );
+		if ( $authenticated ) {
+			$headers['Authorization'] = 'Bearer ' . $this->api_key;
+		}
+		$args = array(
+			'method'      => $method,
+			'headers'     => $headers,
+			// WordPress rounds timeouts up to one second; Http_Timeout applies
+			// the exact milliseconds to the cURL handle (see that class).
+			'timeout'     => max( 1, (int) ceil( $this->timeout_ms / 1000 ) ),
+			'redirection' => 0,
+			'user-agent'  => 'AffRank-WordPress/' . AFFRANK_VERSION . '; ' . home_url( '/' ),
+			Http_Timeout::ARG => $this->timeout_ms,
+		);
+		if ( null !== $body ) {
+			$args['headers']['Content-Type'] = 'application/json';
+			$args['body']                    = wp_json_encode( $body );
+		}
+
+		$response = wp_remote_request( $url, $args );
+		if ( is_wp_error( $response ) ) {
+			return new WP_Error(
+				'affrank_unreachable',
+				sprintf(
+					/* translators: 1: sidecar URL, 2: the transport's error message. */
+					__( 'Could not reach the AffRank sidecar at %1$s (%2$s).', 'affrank' ),
+					$this->base_url,
+					$response->get_error_message()
+				),
+				array( 'status' => 0 )
+			);
+		}
+
+		$status = (int) wp_remote_retrieve_response_code( $response );
+		$text   = (string) wp_remote_retrieve_body( $response );
+		if ( $status >= 200 && $status < 300 ) {
+			return array(
+				'status' => $status,
+				'body'   => $text,
+			);
+		}
+		return self::error_for_status( $status, $text, $path );
+	}
+
+	/**
+	 * Turns a non-2xx answer into a WP_Error a blogger can act on.
+	 */
+	public static function error_for_status( int $status, string $body, string $path ): WP_Error {
+		$decoded = json_decode( $body, true );
+		$field   = is_array( $decoded ) && isset( $decoded['field'] ) ? (string) $decoded['field'] : '';
+		$detail  = is_array( $decoded ) && isset( $decoded['message'] ) ? (string) $decoded['message'] : '';
+		$data    = array(
+			'status' => $status,
+			'field'  => $field,
+			'path'   => $path,
+		);
+
+		switch ( $status ) {
+			case 401:
+				return new WP_Error( 'affrank_unauthorized', __( 'The sidecar refused the API key. Copy the key printed by “affrank site add” into AffRank → Settings.', 'affrank' ), $data );
+			case 404:
+				return new WP_Error( 'affrank_not_available', __( 'This AffRank sidecar does not offer this feature yet. Updating the sidecar will switch it on.', 'affrank' ), $data );
+			case 400:
+				$message = '' !== $field
+					/* translators: 1: the setting's name as the sidecar calls it, 2: what is wrong with it. */
+					? sprintf( __( 'The sidecar rejected “%1$s”: %2$s', 'affrank' ), $field, $detail )
+					/* translators: %s: the sidecar's explanation. */
+					: sprintf( __( 'The sidecar rejected the request: %s', 'affrank' ), $detail );
+				return new WP_Error( 'affrank_invalid', $message, $data );
+			case 413:
+				return new WP_Error( 'affrank_too_large', __( 'The post is too large for the sidecar to tag.', 'affrank' ), $data );
+			default:
+				return new WP_Error(
+					'affrank_http_error',
+					/* translators: %d: HTTP status code. */
+					sprintf( __( 'The AffRank sidecar answered with an error (HTTP %d). Check that it is running and its database is reachable.', 'affrank' ), $status ),
+					$data
+				);
+		}
+	}
+
+	private static function bad_response(): WP_Error {
+		return new WP_Error( 'affrank_bad_response', __( 'The AffRank sidecar sent an answer this plugin does not understand. Are the sidecar URL and version right?', 'affrank' ) );
+	}
+}

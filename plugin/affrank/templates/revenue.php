@@ -1,0 +1,136 @@
+<?php
+/**
+ * AffRank → Revenue Mapping.
+ *
+ * @package AffRank
+ */
+
+use AffRank\Admin\Menu;
+use AffRank\Format;
+use AffRank\Template;
+
+defined( 'ABSPATH' ) || exit;
+
+$affrank_range    = $view['range'];
+$affrank_summary  = $view['summary'];
+$affrank_currency = $view['currency'];
+$affrank_presets  = array(
+	'7'  => __( '7 days', 'affrank' ),
+	'30' => __( '30 days', 'affrank' ),
+	'90' => __( '90 days', 'affrank' ),
+);
+?>
+<div class="wrap affrank">
+	<?php
+	Template::render(
+		'partials/header',
+		array(
+			'title'   => __( 'Revenue Mapping', 'affrank' ),
+			'current' => Menu::REVENUE,
+		)
+	);
+	?>
+
+	<?php if ( 'not_configured' === $view['state'] ) : ?>
+		<?php Template::render( 'partials/get-started', array() ); ?>
+	<?php else : ?>
+
+	<form method="get" class="affrank-range" action="<?php echo esc_url( admin_url( 'admin.php' ) ); ?>">
+		<input type="hidden" name="page" value="<?php echo esc_attr( Menu::REVENUE ); ?>">
+		<div class="affrank-segmented" role="group" aria-label="<?php esc_attr_e( 'Date range', 'affrank' ); ?>">
+			<?php foreach ( $affrank_presets as $affrank_value => $affrank_label ) : ?>
+				<a class="affrank-segment<?php echo (string) $affrank_value === $affrank_range->preset ? ' is-current' : ''; ?>" href="<?php echo esc_url( Menu::url( Menu::REVENUE, array( 'range' => $affrank_value ) ) ); ?>"><?php echo esc_html( $affrank_label ); ?></a>
+			<?php endforeach; ?>
+		</div>
+		<span class="affrank-custom-range">
+			<input type="hidden" name="range" value="custom">
+			<label><span class="screen-reader-text"><?php esc_html_e( 'From', 'affrank' ); ?></span><input type="date" name="from" value="<?php echo esc_attr( $affrank_range->from ); ?>"></label>
+			<span aria-hidden="true">–</span>
+			<label><span class="screen-reader-text"><?php esc_html_e( 'To', 'affrank' ); ?></span><input type="date" name="to" value="<?php echo esc_attr( $affrank_range->to ); ?>"></label>
+			<button type="submit" class="button"><?php esc_html_e( 'Apply', 'affrank' ); ?></button>
+		</span>
+	</form>
+
+		<?php if ( 'reports_unavailable' === $view['state'] ) : ?>
+			<div class="affrank-empty">
+				<span class="dashicons dashicons-chart-area" aria-hidden="true"></span>
+				<h2><?php esc_html_e( 'Your links are being tracked', 'affrank' ); ?></h2>
+				<p><?php esc_html_e( 'The connected sidecar tags your affiliate links and records every click, but it does not serve revenue reports yet. Update the AffRank sidecar and your revenue by keyword, page and link appears here — nothing recorded until then is lost.', 'affrank' ); ?></p>
+				<p><a class="button" href="<?php echo esc_url( Menu::url( Menu::POSTBACKS ) ); ?>"><?php esc_html_e( 'Meanwhile: set up postbacks', 'affrank' ); ?></a></p>
+			</div>
+		<?php elseif ( 'error' === $view['state'] ) : ?>
+			<div class="affrank-empty affrank-empty--error">
+				<span class="dashicons dashicons-warning" aria-hidden="true"></span>
+				<h2><?php esc_html_e( 'The reports could not be loaded', 'affrank' ); ?></h2>
+				<p><?php echo esc_html( $view['error']->get_error_message() ); ?></p>
+				<p><a class="button" href="<?php echo esc_url( Menu::url( Menu::SETTINGS ) ); ?>"><?php esc_html_e( 'Check the connection', 'affrank' ); ?></a></p>
+			</div>
+		<?php else : ?>
+
+			<?php if ( 'empty' === $view['state'] ) : ?>
+				<div class="affrank-callout">
+					<strong><?php esc_html_e( 'No clicks in this period yet.', 'affrank' ); ?></strong>
+					<?php esc_html_e( 'Publish or update a post with an affiliate link, open it and click the link: the click shows up here within seconds. Revenue follows once your network sends its first postback.', 'affrank' ); ?>
+					<a href="<?php echo esc_url( Menu::url( Menu::POSTBACKS ) ); ?>"><?php esc_html_e( 'Set up postbacks', 'affrank' ); ?></a>
+				</div>
+			<?php endif; ?>
+
+			<div class="affrank-tiles">
+				<?php
+				$affrank_tiles = array(
+					array( __( 'Revenue', 'affrank' ), Format::money( $affrank_summary['revenue'] ?? '0', $affrank_currency ), 'revenue' ),
+					array( __( 'Clicks', 'affrank' ), Format::count( $affrank_summary['clicks'] ?? 0 ), 'clicks' ),
+					array( __( 'Conversions', 'affrank' ), Format::count( $affrank_summary['conversions'] ?? 0 ), 'conversions' ),
+					array( __( 'EPC', 'affrank' ), Format::money( $affrank_summary['epc'] ?? '0', $affrank_currency ), 'epc' ),
+					array( __( 'Conversion rate', 'affrank' ), Format::percent( $affrank_summary['conversion_rate'] ?? 0 ), 'conversion_rate' ),
+				);
+				foreach ( $affrank_tiles as $affrank_tile ) :
+					?>
+					<div class="affrank-tile affrank-tile--<?php echo esc_attr( $affrank_tile[2] ); ?>">
+						<span class="affrank-tile__label"><?php echo esc_html( $affrank_tile[0] ); ?></span>
+						<span class="affrank-tile__value"><?php echo esc_html( $affrank_tile[1] ); ?></span>
+					</div>
+				<?php endforeach; ?>
+			</div>
+			<p class="affrank-muted affrank-tiles-note">
+				<?php
+				printf(
+					/* translators: 1: pending revenue, 2: revenue that could not be matched to a click, 3: number of bot clicks left out. */
+					esc_html__( 'Pending: %1$s · Unattributed: %2$s · Bot clicks left out: %3$s', 'affrank' ),
+					esc_html( Format::money( $affrank_summary['pending_revenue'] ?? '0', $affrank_currency ) ),
+					esc_html( Format::money( $affrank_summary['unattributed_revenue'] ?? '0', $affrank_currency ) ),
+					esc_html( Format::count( $affrank_summary['bot_clicks'] ?? 0 ) )
+				);
+				?>
+			</p>
+
+			<?php
+			Template::render(
+				'partials/chart',
+				array(
+					'chart'    => $view['chart'],
+					'currency' => $affrank_currency,
+				)
+			);
+
+			$affrank_titles = array(
+				'keywords' => __( 'Keywords', 'affrank' ),
+				'pages'    => __( 'Pages', 'affrank' ),
+				'links'    => __( 'Links', 'affrank' ),
+			);
+			foreach ( $view['tables'] as $affrank_table => $affrank_data ) {
+				Template::render(
+					'partials/report-table',
+					array(
+						'table'    => $affrank_table,
+						'title'    => $affrank_titles[ $affrank_table ],
+						'data'     => $affrank_data,
+						'range'    => $affrank_range,
+						'currency' => $affrank_currency,
+					)
+				);
+			}
+			?>
+		<?php endif; ?>
+	<?php endif; ?>
+</div>

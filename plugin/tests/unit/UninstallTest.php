@@ -1,0 +1,40 @@
+<?php
+/**
+ * uninstall.php removes every option, transient and meta the plugin wrote.
+ */
+
+use AffRank\Options;
+use AffRank\Tests\Test_Case;
+
+final class UninstallTest extends Test_Case {
+
+	public function test_uninstall_leaves_nothing_behind(): void {
+		foreach ( Options::all_option_names() as $name ) {
+			update_option( $name, 'x' );
+		}
+		set_transient( Options::REWRITE_CACHE_PREFIX . str_repeat( 'a', 40 ), '<p>cached</p>', 3600 );
+		$user = get_current_user_id() ?: 1;
+		update_user_meta( $user, Options::USER_NOTICE, array( 'n' ) );
+		update_user_meta( $user, 'affrank_settings_draft', array( 'd' ) );
+		$post = $this->publish_post( 'x', array( Options::POST_KEYWORD => 'kw' ) );
+
+		if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+			define( 'WP_UNINSTALL_PLUGIN', 'affrank/affrank.php' );
+		}
+		include dirname( __DIR__, 2 ) . '/affrank/uninstall.php';
+		wp_cache_flush();
+
+		global $wpdb;
+		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE '%affrank%'" ) );
+		$this->assertSame( '', get_user_meta( $user, Options::USER_NOTICE, true ) );
+		$this->assertSame( '', get_user_meta( $user, 'affrank_settings_draft', true ) );
+		$this->assertSame( '', get_post_meta( $post->ID, Options::POST_KEYWORD, true ) );
+	}
+
+	public function test_the_uninstall_list_matches_the_options_class(): void {
+		$source = (string) file_get_contents( dirname( __DIR__, 2 ) . '/affrank/uninstall.php' );
+		foreach ( Options::all_option_names() as $name ) {
+			$this->assertStringContainsString( "'" . $name . "'", $source, $name );
+		}
+	}
+}

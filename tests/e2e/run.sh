@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End-to-end test of the AffRank plugin, from nothing: Debian's WordPress on
+# the running MariaDB (random database), served by `php -S`; the sidecar
+# binary on a fresh PostgreSQL database (random name); the plugin copied in,
+# activated and connected; then tests/e2e/e2e.mjs drives HTTP and headless
+# Chromium through issue 5's end-to-end steps. Everything is removed on exit.
+#
+# Env: AFFRANK_BIN (default $REPO/target/debug/affrank),
+#      AFFRANK_PG_URL (default postgres://postgres@127.0.0.1:5432),
+#      AFFRANK_E2E_RESULT (file that receives "passed failed skipped").
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/../wordpress/lib.sh"
+
+BIN="${AFFRANK_BIN:-$REPO/target/debug/affrank}"
+PG_URL="${AFFRANK_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+RESULT="${AFFRANK_E2E_RESULT:-/dev/null}"
+
+fail_setup() {
+  echo "e2e: $*" >&2
+  echo "0 1 0" >"$RESULT"
+  exit 1
+}
+[ -x "$BIN" ] || fail_setup "no sidecar binary at $BIN (build it with cargo build, or set AFFRANK_BIN)"
+[ -d "$HERE/node_modules/playwright-core" ] || fail_setup "run scripts/install-plugin-deps first (npm ci in tests/e2e)"
+
+RUN="e2e-$(random_suffix)"
+DIR="$(mktemp -d /tmp/affrank-e2e.XXXXXX)"
+PG_DB="affrank_${RUN//-/_}"
+SIDECAR_PID=""
+cleanup() {
+  if [ -n "$SIDECAR_PID" ]; then
+    kill -CONT "$SIDECAR_PID" 2>/dev/null || true
+    kill "$SIDECAR_PID" 2>/dev/null || true
+    wait "$SIDECAR_PID" 2>/dev/null || true
+  fi
+  wp_destroy
+  psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+# --- The sidecar on a fresh database -------------------------------------
+SIDECAR_PORT=$(free_port)
+SIDECAR_URL="http://127.0.0.1:$SIDECAR_PORT"
+WP_PORT=$(free_port)
+BLOG_URL="http://127.0.0.1:$WP_PORT"
+psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
+export DATABASE_URL="$PG_URL/$PG_DB" AFFRANK_DATA_DIR="$DIR/sidecar" AFFRANK_PUBLIC_URL="$SIDECAR_URL"
+mkdir -p "$AFFRANK_DATA_DIR"
+"$BIN" migrate >"$DIR/migrate.log" 2>&1 || { cat "$DIR/migrate.log" >&2; fail_setup "affrank migrate failed"; }
+"$BIN" site add --name "Trail & Gear Notes" --url "$BLOG_URL" --json >"$DIR/site.json" 2>"$DIR/site-add.log" \
+  || { cat "$DIR/site-add.log" >&2; fail_setup "affrank site add failed"; }
+"$BIN" serve --listen "127.0.0.1:$SIDECAR_PORT" --public-url "$SIDECAR_URL" >"$DIR/sidecar.log" 2>&1 &
+SIDECAR_PID=$!
+wait_for_http "$SIDECAR_URL/healthz" 30 || { tail -20 "$DIR/sidecar.log" >&2; fail_setup "the sidecar did not come up"; }
+API_KEY=$(php -r 'echo json_decode(file_get_contents($argv[1]), true)["api_key"];' "$DIR/site.json")
+
+# --- WordPress with the plugin --------------------------------------------
+wp_create "$RUN" "$BLOG_URL" "$DIR/wp" >/dev/null
+wp_serve "$WP_PORT"
+# Posts: the review (step 1), and two never rendered before step 4.
+POST_A=$(wp_php "$HERE/wp/create-post.php" "The best hiking boots of 2026" best-hiking-boots "$HERE/fixtures/review-post.html" "best hiking boots")
+POST_B=$(wp_php "$HERE/wp/create-post.php" "Tent deals" tent-deals "$HERE/fixtures/cold-post.html")
+POST_C=$(wp_php "$HERE/wp/create-post.php" "Stove deals" stove-deals "$HERE/fixtures/cold-post.html")
+# The Theme Unit Test Data posts, each with one affiliate link mixed in.
+wp_php "$HERE/wp/import-posts.php" "$HERE/fixtures/theme-test-posts.json" >"$DIR/theme-posts.txt"
+# The pages before the plugin is connected: the reference for "unchanged".
+curl -sf "$POST_A" >"$DIR/original.html"
+mkdir -p "$DIR/theme-original"
+n=0
+while read -r url; do
+  curl -sf "$url" >"$DIR/theme-original/$n.html"
+  n=$((n + 1))
+done <"$DIR/theme-posts.txt"
+wp_php "$HERE/wp/configure.php" "$SIDECAR_URL" "$API_KEY" >/dev/null
+
+# --- The checks ------------------------------------------------------------
+cd "$HERE"
+BLOG_URL="$BLOG_URL" SIDECAR_URL="$SIDECAR_URL" SIDECAR_PID="$SIDECAR_PID" \
+WP_PASSWORD="$WP_ADMIN_PASSWORD" WP_NAME="$RUN" WP_DEBUG_LOG="$DIR/wp/debug.log" \
+POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" ORIGINAL_HTML="$DIR/original.html" \
+THEME_POSTS="$DIR/theme-posts.txt" THEME_ORIGINALS="$DIR/theme-original" \
+SITE_JSON="$DIR/site.json" DATABASE_URL="$DATABASE_URL" SAMPLE_PORT="$(free_port)" \
+SCREENSHOTS="$REPO/docs/screenshots" RESULT="$RESULT" \
+  node e2e.mjs
