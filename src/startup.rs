@@ -57,9 +57,10 @@ impl Database {
 
     pub fn stop(self) {
         if let Some(cluster) = self.cluster
-            && let Err(e) = cluster.stop() {
-                tracing::error!(error = %e, "could not stop the embedded PostgreSQL cluster");
-            }
+            && let Err(e) = cluster.stop()
+        {
+            tracing::error!(error = %e, "could not stop the embedded PostgreSQL cluster");
+        }
     }
 }
 

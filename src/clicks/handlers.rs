@@ -59,8 +59,12 @@ pub async fn go(state: AppState, request: ClickRequest) -> Response {
         referrer: headers.referrer.map(|v| truncate(v, 1024)),
         is_bot: state.bots.is_bot(user_agent.as_deref()),
         user_agent,
-        visitor_hash: client_ip(request.peer, headers.forwarded_for.as_deref(), &state.trusted_proxies)
-            .map(|ip| state.visitors.hash(ip)),
+        visitor_hash: client_ip(
+            request.peer,
+            headers.forwarded_for.as_deref(),
+            &state.trusted_proxies,
+        )
+        .map(|ip| state.visitors.hash(ip)),
     };
     if let Err(e) = state.clicks.record(row).await {
         tracing::error!(error = %e, link = link_id.as_str(), "redirecting an unrecorded click");

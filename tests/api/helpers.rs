@@ -321,9 +321,10 @@ impl Sidecar {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
         while std::time::Instant::now() < deadline {
             if let Ok(r) = reqwest::get(format!("{}/healthz", self.address)).await
-                && r.status() == 200 {
-                    return;
-                }
+                && r.status() == 200
+            {
+                return;
+            }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("affrank serve did not become healthy");
