@@ -58,19 +58,11 @@ pub async fn find_link(
 ) -> Result<Option<LinkTarget>, tokio_postgres::Error> {
     let row = client
         .query_opt(
-            "SELECT site_id, url, page_url, keyword, keyword_source, network FROM links WHERE id = $1",
+            "SELECT id, site_id, url, page_url, keyword, keyword_source, network FROM links WHERE id = $1",
             &[&id.as_str()],
         )
         .await?;
-    Ok(row.map(|row| LinkTarget {
-        id: id.clone(),
-        site_id: SiteId::from_trusted(row.get(0)),
-        url: row.get(1),
-        page_url: row.get(2),
-        keyword: row.get(3),
-        keyword_source: row.get(4),
-        network: row.get::<_, Option<&str>>(5).and_then(Network::from_id),
-    }))
+    Ok(row.map(|row| link_from_row(&row)))
 }
 
 /// The most recently seen links, to warm the redirect cache at start-up.
@@ -86,16 +78,18 @@ pub async fn recent_links(
             &[&limit],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| LinkTarget {
-            id: LinkId::from_trusted(row.get(0)),
-            site_id: SiteId::from_trusted(row.get(1)),
-            url: row.get(2),
-            page_url: row.get(3),
-            keyword: row.get(4),
-            keyword_source: row.get(5),
-            network: row.get::<_, Option<&str>>(6).and_then(Network::from_id),
-        })
-        .collect())
+    Ok(rows.iter().map(link_from_row).collect())
+}
+
+/// Rows selected as (id, site_id, url, page_url, keyword, keyword_source, network).
+fn link_from_row(row: &tokio_postgres::Row) -> LinkTarget {
+    LinkTarget {
+        id: LinkId::from_trusted(row.get(0)),
+        site_id: SiteId::from_trusted(row.get(1)),
+        url: row.get(2),
+        page_url: row.get(3),
+        keyword: row.get(4),
+        keyword_source: row.get(5),
+        network: row.get::<_, Option<&str>>(6).and_then(Network::from_id),
+    }
 }

@@ -214,15 +214,7 @@ async fn concurrent_clicks_are_grouped_into_batches_and_all_committed() {
     }
     assert_eq!(sessions.len(), 400);
     assert_eq!(app.count("SELECT count(*) FROM clicks").await, 400);
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let batches: f64 = metrics
         .lines()
         .find(|l| l.starts_with("affrank_click_batch_size_count"))

@@ -202,6 +202,18 @@ impl TestApp {
         }
     }
 
+    pub async fn metrics(&self) -> String {
+        let url = format!("{}/metrics", self.address);
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub fn spool_dir(&self) -> PathBuf {
         self.data_dir.path().join("spool")
     }
@@ -363,4 +375,53 @@ pub async fn query_count(url: &str, sql: &str) -> Option<i64> {
         .ok()?;
     tokio::spawn(connection);
     client.query_one(sql, &[]).await.ok().map(|row| row.get(0))
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `affrank site add --json` with `envs` and `extra` arguments; the printed object.
+pub fn cli_site_add(envs: &[(&str, &str)], extra: &[&str]) -> Value {
+    let out = affrank_bin()
+        .args([
+            "site",
+            "add",
+            "--name",
+            "Blog",
+            "--url",
+            "https://blog.test",
+            "--json",
+        ])
+        .args(extra)
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+impl Sidecar {
+    /// Registers one affiliate link through the rewrite endpoint; its `/go/` id.
+    pub async fn register_link(&self, api_key: &str) -> String {
+        let rewritten: Value = no_redirects()
+            .post(format!("{}/api/v1/rewrite", self.address))
+            .bearer_auth(api_key)
+            .json(&json!({"html": "<a href=\"https://prf.hn/a\">x</a>", "page_url": "https://blog.test/p/"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        rewritten["links"][0]["id"].as_str().unwrap().to_owned()
+    }
 }

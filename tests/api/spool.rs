@@ -2,7 +2,6 @@
 //! exactly once when it is back: in-process, and across a `kill -9`.
 
 use crate::helpers::*;
-use serde_json::{Value, json};
 use std::collections::HashSet;
 
 async fn clicks_in(url: &str) -> HashSet<String> {
@@ -58,15 +57,7 @@ async fn clicks_during_an_outage_are_spooled_and_replayed_exactly_once() {
         0,
         "replayed segments are deleted"
     );
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("affrank_clicks_spooled_total 40"),
         "{metrics}"
@@ -86,42 +77,12 @@ async fn acknowledged_clicks_survive_kill_9_during_an_outage() {
         ("AFFRANK_DATA_DIR", data_dir.as_str()),
     ];
 
-    let out = affrank_bin()
-        .args([
-            "site",
-            "add",
-            "--name",
-            "Blog",
-            "--url",
-            "https://blog.test",
-            "--json",
-        ])
-        .envs(env)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
-
+    let site = cli_site_add(&env, &[]);
     let mut sidecar = Sidecar::start(&env, false, &[]).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let rewritten: Value = http
-        .post(format!("{}/api/v1/rewrite", sidecar.address))
-        .bearer_auth(site["api_key"].as_str().unwrap())
-        .json(&json!({"html": "<a href=\"https://prf.hn/a\">x</a>", "page_url": "https://blog.test/p/"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let link = rewritten["links"][0]["id"].as_str().unwrap().to_owned();
+    let http = no_redirects();
+    let link = sidecar
+        .register_link(site["api_key"].as_str().unwrap())
+        .await;
 
     pg.cluster.stop().unwrap();
     let mut acknowledged = HashSet::new();
@@ -160,31 +121,12 @@ async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
         ("DATABASE_URL", url.as_str()),
         ("AFFRANK_DATA_DIR", data_dir.as_str()),
     ];
-    let out = affrank_bin()
-        .args([
-            "site",
-            "add",
-            "--name",
-            "Blog",
-            "--url",
-            "https://blog.test",
-            "--json",
-        ])
-        .envs(env)
-        .output()
-        .unwrap();
-    let site: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let site = cli_site_add(&env, &[]);
     let mut sidecar = Sidecar::start(&env, false, &[]).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let rewritten: Value = http
-        .post(format!("{}/api/v1/rewrite", sidecar.address))
-        .bearer_auth(site["api_key"].as_str().unwrap())
-        .json(&json!({"html": "<a href=\"https://prf.hn/a\">x</a>", "page_url": "https://blog.test/p/"}))
-        .send().await.unwrap().json().await.unwrap();
-    let link = rewritten["links"][0]["id"].as_str().unwrap().to_owned();
+    let http = no_redirects();
+    let link = sidecar
+        .register_link(site["api_key"].as_str().unwrap())
+        .await;
 
     // Eight visitors clicking as fast as they can; SIGTERM lands mid-stream.
     let workers: Vec<_> = (0..8)
