@@ -149,6 +149,7 @@ async fn write_loop(
 
 async fn persist(shared: &Shared, rows: &[&ClickRow]) -> Result<Durability, ClickLost> {
     shared.metrics.click_batch_size.observe(rows.len() as f64);
+    let _order = shared.spool.order.read().await;
     if shared.spool.pending() == 0 && shared.health.is_up() {
         match insert(shared, rows).await {
             Ok(()) => {

@@ -24,6 +24,10 @@ pub enum SpoolRecord {
 }
 
 pub struct Spool {
+    /// Writers hold it shared while they decide between database and spool
+    /// and act on it; the replayer holds it exclusively to drain the last
+    /// records, so the switch back to the database cannot overtake them.
+    pub order: tokio::sync::RwLock<()>,
     dir: PathBuf,
     current: Mutex<Current>,
     /// Records appended and not yet replayed, for metrics and for the
@@ -52,6 +56,7 @@ impl Spool {
         }
         sync_dir(&dir)?;
         Ok(Self {
+            order: tokio::sync::RwLock::new(()),
             dir,
             current: Mutex::new(Current {
                 file: None,

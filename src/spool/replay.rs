@@ -13,6 +13,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 const CHUNK: usize = 1000;
+/// Few enough records to write while new clicks wait for the switch back.
+const FINAL_DRAIN_MAX: u64 = 5_000;
 const INTERVAL: Duration = Duration::from_millis(250);
 
 pub fn start(
@@ -25,7 +27,16 @@ pub fn start(
     tokio::spawn(async move {
         loop {
             if spool.pending() > 0 {
-                match replay_once(&pool, &spool, &metrics).await {
+                // The bulk goes while writers keep spooling behind it; the
+                // tail goes with writers held back, so they can switch to the
+                // database without overtaking spooled clicks, even under a
+                // steady stream that would otherwise keep the spool non-empty.
+                let mut result = replay_once(&pool, &spool, &metrics).await;
+                if result.is_ok() && spool.pending() > 0 && spool.pending() <= FINAL_DRAIN_MAX {
+                    let _exclusive = spool.order.write().await;
+                    result = replay_once(&pool, &spool, &metrics).await;
+                }
+                match result {
                     Ok(0) => {}
                     Ok(n) => {
                         health.report_success();
