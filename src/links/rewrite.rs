@@ -204,10 +204,21 @@ fn rel_edit(html: &str, anchor: &Anchor) -> Option<Edit> {
                 text: " rel=\"sponsored nofollow\"".into(),
             })
         }
-        Some(RelAttr::Bare { name_end }) => Some(Edit {
-            at: *name_end..*name_end,
-            text: "=\"sponsored nofollow\"".into(),
-        }),
+        Some(RelAttr::Bare { name_end }) => {
+            // `rel` alone, or `rel=` with nothing after the `=`: the value
+            // goes after the `=` when there is one.
+            let rest = &html.as_bytes()[*name_end..];
+            let spaces = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let (at, text) = if rest.get(spaces) == Some(&b'=') {
+                (*name_end + spaces + 1, "\"sponsored nofollow\"")
+            } else {
+                (*name_end, "=\"sponsored nofollow\"")
+            };
+            Some(Edit {
+                at: at..at,
+                text: text.into(),
+            })
+        }
         Some(RelAttr::Valued { value, range }) => {
             let decoded = decode_entities(value);
             let present: Vec<String> = decoded
@@ -345,6 +356,79 @@ mod tests {
         );
         let r = run_with(r#"<a href="https://prf.hn/a">x</a>"#, RelPolicy::None);
         assert_eq!(r.html, format!(r#"<a href="{}">x</a>"#, go(&r, 0)));
+    }
+
+    #[test]
+    fn rel_with_an_equals_sign_and_no_value() {
+        for (html, want) in [
+            (
+                r#"<a href="https://prf.hn/a" rel=>x</a>"#,
+                r#"<a href="GO" rel="sponsored nofollow">x</a>"#,
+            ),
+            (
+                r#"<a href="https://prf.hn/a" rel= >x</a>"#,
+                r#"<a href="GO" rel="sponsored nofollow" >x</a>"#,
+            ),
+            (
+                r#"<a href="https://prf.hn/a" rel >x</a>"#,
+                r#"<a href="GO" rel="sponsored nofollow" >x</a>"#,
+            ),
+            (
+                r#"<a rel = href="https://prf.hn/a">x</a>"#,
+                r#"<a rel = href="https://prf.hn/a">x</a>"#,
+            ),
+        ] {
+            let r = run(html);
+            let want = if r.links.is_empty() {
+                want.to_owned()
+            } else {
+                want.replace("GO", &go(&r, 0))
+            };
+            assert_eq!(r.html, want, "{html}");
+        }
+    }
+
+    #[test]
+    fn hard_attribute_cases() {
+        // Self-closing, no whitespace between attributes, duplicate href and
+        // rel (the first wins, as in browsers), entities inside rel.
+        let r = run(r#"<area href="https://prf.hn/a"/>"#);
+        assert_eq!(
+            r.html,
+            format!(r#"<area href="{}" rel="sponsored nofollow"/>"#, go(&r, 0))
+        );
+        let r = run(r#"<a href="https://prf.hn/a"title="t">x</a>"#);
+        assert_eq!(
+            r.html,
+            format!(
+                r#"<a href="{}" rel="sponsored nofollow"title="t">x</a>"#,
+                go(&r, 0)
+            )
+        );
+        let r = run(
+            r#"<a href="https://prf.hn/a" href="https://evil.test/" rel="noopener" rel="x">x</a>"#,
+        );
+        assert_eq!(
+            r.html,
+            format!(
+                r#"<a href="{}" href="https://evil.test/" rel="noopener sponsored nofollow" rel="x">x</a>"#,
+                go(&r, 0)
+            )
+        );
+        let r = run(r#"<a rel="&#115;ponsored nofollow" href="https://prf.hn/a">x</a>"#);
+        assert_eq!(
+            r.html,
+            format!(
+                r#"<a rel="&#115;ponsored nofollow" href="{}">x</a>"#,
+                go(&r, 0)
+            )
+        );
+        let r = run(r#"<a href=https://prf.hn/a/>x</a>"#);
+        assert_eq!(r.links[0].url, "https://prf.hn/a/");
+        assert_eq!(
+            r.html,
+            format!(r#"<a href="{}" rel="sponsored nofollow">x</a>"#, go(&r, 0))
+        );
     }
 
     #[test]
