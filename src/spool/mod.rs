@@ -36,8 +36,25 @@ pub struct Spool {
 }
 
 struct Current {
-    file: Option<(u64, File)>,
+    file: Option<OpenSegment>,
     next_seq: u64,
+}
+
+struct OpenSegment {
+    seq: u64,
+    file: File,
+    records: u64,
+}
+
+/// A segment is sealed at this many records, so replay reads a bounded
+/// amount at a time however long the outage.
+const SEGMENT_RECORDS: u64 = 20_000;
+
+/// What a sealed segment holds.
+pub struct Segment {
+    pub records: Vec<SpoolRecord>,
+    /// Lines that did not parse and were not the torn tail of the file.
+    pub corrupt_lines: u64,
 }
 
 impl Spool {
@@ -52,7 +69,7 @@ impl Spool {
             if open {
                 fs::rename(&path, segment_path(&dir, seq))?;
             }
-            pending += count_lines(&segment_path(&dir, seq))?;
+            pending += read_segment(&segment_path(&dir, seq))?.records.len() as u64;
         }
         sync_dir(&dir)?;
         Ok(Self {
@@ -68,6 +85,11 @@ impl Spool {
 
     pub fn pending(&self) -> u64 {
         self.pending.load(Ordering::Acquire)
+    }
+
+    /// Whether any segment file exists, counted or not.
+    pub fn has_segments(&self) -> bool {
+        list(&self.dir).map(|l| !l.is_empty()).unwrap_or(false)
     }
 
     /// Appends and fsyncs. Blocking: call from `spawn_blocking`.
@@ -86,17 +108,28 @@ impl Spool {
                 .append(true)
                 .open(self.dir.join(format!("{seq:016}.open")))?;
             sync_dir(&self.dir)?;
-            current.file = Some((seq, file));
+            current.file = Some(OpenSegment {
+                seq,
+                file,
+                records: 0,
+            });
         }
-        let (_, file) = current.file.as_mut().expect("opened above");
-        let written = file.write_all(&buf).and_then(|()| file.sync_data());
+        let segment = current.file.as_mut().expect("opened above");
+        let written = segment
+            .file
+            .write_all(&buf)
+            .and_then(|()| segment.file.sync_data());
         if written.is_err() {
             // A torn line must not prefix the next append: start a new segment.
             let _ = self.seal_locked(&mut current);
+            return written;
         }
-        written?;
+        segment.records += records.len() as u64;
         self.pending
             .fetch_add(records.len() as u64, Ordering::AcqRel);
+        if segment.records >= SEGMENT_RECORDS {
+            self.seal_locked(&mut current)?;
+        }
         Ok(())
     }
 
@@ -113,7 +146,7 @@ impl Spool {
     }
 
     fn seal_locked(&self, current: &mut Current) -> io::Result<()> {
-        if let Some((seq, file)) = current.file.take() {
+        if let Some(OpenSegment { seq, file, .. }) = current.file.take() {
             drop(file);
             fs::rename(
                 self.dir.join(format!("{seq:016}.open")),
@@ -124,38 +157,67 @@ impl Spool {
         Ok(())
     }
 
-    /// Reads a sealed segment. A line that does not parse is the torn tail
-    /// of a write that was never acknowledged; it is skipped.
-    pub fn read(&self, path: &Path) -> io::Result<Vec<SpoolRecord>> {
-        let mut records = Vec::new();
-        for (n, line) in BufReader::new(File::open(path)?).split(b'\n').enumerate() {
-            let line = line?;
-            if line.is_empty() {
-                continue;
-            }
-            match serde_json::from_slice(&line) {
-                Ok(record) => records.push(record),
-                Err(e) => {
-                    tracing::warn!(segment = %path.display(), line = n + 1, error = %e, "skipping a torn spool line")
-                }
-            }
-        }
-        Ok(records)
+    pub fn read(&self, path: &Path) -> io::Result<Segment> {
+        read_segment(path)
     }
 
     /// Deletes a segment whose records have all committed.
-    pub fn remove(&self, path: &Path) -> io::Result<()> {
-        // Counted as appended, torn tails included, so pending returns to 0.
-        let records = count_lines(path)?;
+    pub fn remove(&self, path: &Path, records: u64) -> io::Result<()> {
         fs::remove_file(path)?;
         sync_dir(&self.dir)?;
+        self.forget(records);
+        Ok(())
+    }
+
+    /// Moves a segment that holds unreadable lines aside for an operator,
+    /// rather than retrying it forever or deleting what might be recovered.
+    pub fn quarantine(&self, path: &Path, records: u64) -> io::Result<PathBuf> {
+        let dir = self.dir.join("quarantine");
+        fs::create_dir_all(&dir)?;
+        let target = dir.join(path.file_name().unwrap_or_default());
+        fs::rename(path, &target)?;
+        sync_dir(&self.dir)?;
+        self.forget(records);
+        Ok(target)
+    }
+
+    fn forget(&self, records: u64) {
         let _ = self
             .pending
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |p| {
                 Some(p.saturating_sub(records))
             });
-        Ok(())
     }
+}
+
+/// Reads a sealed segment. A last line that does not parse is the torn tail
+/// of an append that was never acknowledged, and is skipped; any other line
+/// that does not parse is counted as corrupt.
+fn read_segment(path: &Path) -> io::Result<Segment> {
+    let lines: Vec<Vec<u8>> = BufReader::new(File::open(path)?)
+        .split(b'\n')
+        .collect::<io::Result<_>>()?;
+    let last = lines.iter().rposition(|l| !l.is_empty());
+    let mut segment = Segment {
+        records: Vec::with_capacity(lines.len()),
+        corrupt_lines: 0,
+    };
+    for (n, line) in lines.iter().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_slice(line) {
+            Ok(record) => segment.records.push(record),
+            Err(e) if Some(n) == last => {
+                tracing::warn!(segment = %path.display(), line = n + 1, error = %e, "skipping a torn spool line")
+            }
+            Err(e) => {
+                tracing::error!(segment = %path.display(), line = n + 1, error = %e, "corrupt spool line");
+                segment.corrupt_lines += 1;
+            }
+        }
+    }
+    Ok(segment)
 }
 
 fn segment_path(dir: &Path, seq: u64) -> PathBuf {
@@ -181,16 +243,6 @@ fn list(dir: &Path) -> io::Result<Vec<(u64, PathBuf, bool)>> {
     }
     entries.sort_by_key(|(seq, _, _)| *seq);
     Ok(entries)
-}
-
-fn count_lines(path: &Path) -> io::Result<u64> {
-    let mut n = 0;
-    for line in BufReader::new(File::open(path)?).split(b'\n') {
-        if !line?.is_empty() {
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -232,11 +284,11 @@ mod tests {
         assert_eq!(spool.pending(), 3);
         let sessions: Vec<String> = all
             .iter()
-            .flat_map(|p| spool.read(p).unwrap())
+            .flat_map(|p| spool.read(p).unwrap().records)
             .map(|SpoolRecord::Click(c)| c.session_id)
             .collect();
         assert_eq!(sessions, ["s1", "s2", "s3"]);
-        spool.remove(&all[0]).unwrap();
+        spool.remove(&all[0], 2).unwrap();
         assert_eq!(spool.pending(), 1);
     }
 
@@ -255,9 +307,38 @@ mod tests {
         let sealed = spool.seal().unwrap();
         assert_eq!(sealed.len(), 1);
         let read = spool.read(&sealed[0]).unwrap();
-        assert_eq!(read.len(), 1);
+        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.corrupt_lines, 0);
+        assert_eq!(spool.pending(), 1, "the torn tail is not counted");
         spool.append(&[record(2)]).unwrap();
         let sealed = spool.seal().unwrap();
         assert_eq!(sealed.len(), 2, "new appends go to a new segment");
+    }
+
+    #[test]
+    fn a_corrupt_line_inside_a_segment_is_reported_not_skipped_silently() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        spool.append(&[record(1)]).unwrap();
+        let sealed = spool.seal().unwrap();
+        let text = std::fs::read_to_string(&sealed[0]).unwrap();
+        std::fs::write(&sealed[0], format!("{{\"kind\":\"unknown\"}}\n{text}")).unwrap();
+        let segment = spool.read(&sealed[0]).unwrap();
+        assert_eq!((segment.records.len(), segment.corrupt_lines), (1, 1));
+        let moved = spool.quarantine(&sealed[0], 1).unwrap();
+        assert!(moved.exists());
+        assert_eq!(spool.pending(), 0);
+        assert!(!spool.has_segments());
+    }
+
+    #[test]
+    fn segments_are_sealed_at_a_bounded_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        let batch: Vec<_> = (0..1000).map(record).collect();
+        for _ in 0..(SEGMENT_RECORDS / 1000 + 1) {
+            spool.append(&batch).unwrap();
+        }
+        assert_eq!(spool.seal().unwrap().len(), 2);
     }
 }

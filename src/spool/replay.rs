@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 const CHUNK: usize = 1000;
 /// Few enough records to write while new clicks wait for the switch back.
 const FINAL_DRAIN_MAX: u64 = 5_000;
+const FINAL_DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 const INTERVAL: Duration = Duration::from_millis(250);
 
 pub fn start(
@@ -26,15 +27,27 @@ pub fn start(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if spool.pending() > 0 {
+            if spool.pending() > 0 || spool.has_segments() {
                 // The bulk goes while writers keep spooling behind it; the
                 // tail goes with writers held back, so they can switch to the
                 // database without overtaking spooled clicks, even under a
                 // steady stream that would otherwise keep the spool non-empty.
                 let mut result = replay_once(&pool, &spool, &metrics).await;
                 if result.is_ok() && spool.pending() > 0 && spool.pending() <= FINAL_DRAIN_MAX {
+                    // Bounded: a database that stalls here must not hold
+                    // every click waiting behind the lock.
                     let _exclusive = spool.order.write().await;
-                    result = replay_once(&pool, &spool, &metrics).await;
+                    result = match tokio::time::timeout(
+                        FINAL_DRAIN_TIMEOUT,
+                        replay_once(&pool, &spool, &metrics),
+                    )
+                    .await
+                    {
+                        Ok(result) => result,
+                        Err(_) => Err(anyhow::anyhow!(
+                            "final drain took over {FINAL_DRAIN_TIMEOUT:?}"
+                        )),
+                    };
                 }
                 match result {
                     Ok(0) => {}
@@ -64,11 +77,12 @@ pub async fn replay_once(
     let sealer = spool.clone();
     let segments = tokio::task::spawn_blocking(move || sealer.seal()).await??;
     let mut total = 0;
-    for segment in segments {
+    for path in segments {
         let reader = spool.clone();
-        let path = segment.clone();
-        let records = tokio::task::spawn_blocking(move || reader.read(&path)).await??;
-        let clicks: Vec<&ClickRow> = records
+        let at = path.clone();
+        let segment = tokio::task::spawn_blocking(move || reader.read(&at)).await??;
+        let clicks: Vec<&ClickRow> = segment
+            .records
             .iter()
             .map(|record| match record {
                 SpoolRecord::Click(click) => click,
@@ -78,17 +92,25 @@ pub async fn replay_once(
         for chunk in clicks.chunks(CHUNK) {
             written += insert_clicks_of_existing_links(&client, chunk).await?;
         }
-        let dropped = clicks.len() as u64 - written;
-        if dropped > 0 {
-            tracing::debug!(
-                dropped,
-                "spooled clicks already present or without their link"
+        metrics.clicks_replayed.inc_by(written);
+        let skipped = clicks.len() as u64 - written;
+        if skipped > 0 {
+            tracing::info!(
+                skipped,
+                "spooled clicks already present or whose link is gone"
             );
         }
-        metrics.clicks_replayed.inc_by(written);
-        let remover = spool.clone();
-        tokio::task::spawn_blocking(move || remover.remove(&segment)).await??;
-        total += records.len() as u64;
+        let count = segment.records.len() as u64;
+        let keeper = spool.clone();
+        if segment.corrupt_lines > 0 {
+            metrics.clicks_lost.inc_by(segment.corrupt_lines);
+            let moved =
+                tokio::task::spawn_blocking(move || keeper.quarantine(&path, count)).await??;
+            tracing::error!(lines = segment.corrupt_lines, kept = %moved.display(), "spool segment had unreadable lines; moved aside");
+        } else {
+            tokio::task::spawn_blocking(move || keeper.remove(&path, count)).await??;
+        }
+        total += count;
     }
     Ok(total)
 }
