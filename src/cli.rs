@@ -176,7 +176,7 @@ where
         }
         Err(e) => Err(e),
     };
-    database.stop();
+    drop(database);
     result
 }
 

@@ -4,7 +4,10 @@ use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
 use crate::clicks::writer::{ClickWriter, WriterTasks};
 use crate::config::Config;
-use crate::db::{self, Health, embedded::Cluster};
+use crate::db::{
+    self, Health,
+    embedded::{Cluster, Ownership},
+};
 use crate::links::sql::recent_links;
 use crate::spool::{Spool, replay};
 use crate::state::{AppState, SharedState};
@@ -26,15 +29,16 @@ pub struct Application {
     spool: Arc<Spool>,
     replay: JoinHandle<()>,
     stop_replay: watch::Sender<bool>,
-    /// Our own cluster, when we started it, to stop on the way out.
-    cluster: Option<Cluster>,
+    /// Dropped last: stops the embedded cluster when this process owns it.
+    database: Database,
 }
 
 /// A PostgreSQL to talk to: the configured one, or the embedded cluster.
 pub struct Database {
     pub url: String,
-    /// Set when this process started the embedded cluster.
-    pub cluster: Option<Cluster>,
+    /// Set when this process owns the embedded cluster, which then stops
+    /// when this is dropped: on shutdown, and on a failed start-up too.
+    owned: Option<(Cluster, Ownership)>,
 }
 
 impl Database {
@@ -42,21 +46,38 @@ impl Database {
         if let Some(url) = &config.database_url {
             return Ok(Self {
                 url: url.expose_secret().to_owned(),
-                cluster: None,
+                owned: None,
             });
         }
         let cluster = Cluster::new(&config.data_dir)?;
-        let started = cluster.start()?;
-        cluster.ensure_database().await?;
+        let owned = match cluster.claim()? {
+            Some(ownership) => {
+                cluster.start(&ownership)?;
+                Some(ownership)
+            }
+            None => {
+                tracing::info!("the embedded cluster belongs to another affrank process; using it");
+                cluster.wait_until_running().await?;
+                None
+            }
+        };
         let url = cluster.url(&cluster.database);
-        Ok(Self {
+        let database = Self {
             url,
-            cluster: started.then_some(cluster),
-        })
+            owned: owned.map(|o| (cluster, o)),
+        };
+        if let Some((cluster, _)) = &database.owned {
+            cluster.ensure_database().await?;
+        } else {
+            Cluster::new(&config.data_dir)?.ensure_database().await?;
+        }
+        Ok(database)
     }
+}
 
-    pub fn stop(self) {
-        if let Some(cluster) = self.cluster
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((cluster, _ownership)) = self.owned.take()
             && let Err(e) = cluster.stop()
         {
             tracing::error!(error = %e, "could not stop the embedded PostgreSQL cluster");
@@ -126,7 +147,7 @@ impl Application {
             spool,
             replay,
             stop_replay,
-            cluster: database.cluster,
+            database,
         })
     }
 
@@ -158,11 +179,7 @@ impl Application {
             }
         }
         self.state.pool.close();
-        Database {
-            url: String::new(),
-            cluster: self.cluster,
-        }
-        .stop();
+        drop(self.database);
         tracing::info!("stopped");
     }
 }

@@ -52,16 +52,57 @@ impl Cluster {
         })
     }
 
+    /// Whoever holds this lock owns the cluster: starts it and stops it on
+    /// the way out. `None`: another affrank process owns it right now.
+    pub fn claim(&self) -> anyhow::Result<Option<Ownership>> {
+        self.make_dir(&self.root)?;
+        let path = self.root.join("owner.lock");
+        refuse_symlink(&path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(Some(Ownership { _lock: lock })),
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+            Err((_, e)) => Err(anyhow::anyhow!("cannot lock {}: {e}", path.display())),
+        }
+    }
+
+    /// Waits for a cluster another process owns to accept connections.
+    pub async fn wait_until_running(&self) -> anyhow::Result<()> {
+        for _ in 0..600 {
+            if self.is_running()
+                && tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls)
+                    .await
+                    .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        bail!("the embedded cluster owned by another affrank process did not come up")
+    }
+
+    fn make_dir(&self, dir: &Path) -> anyhow::Result<()> {
+        // Running as root, following a planted symlink here would hand an
+        // arbitrary path to the postgres user.
+        refuse_symlink(dir)?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        refuse_symlink(dir)?;
+        // initdb insists the data directory is private to its owner.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        self.chown(dir)
+    }
+
     /// Initialises the cluster on first use, then starts it unless it runs
-    /// already. Returns whether this call started it (and so should stop it).
-    pub fn start(&self) -> anyhow::Result<bool> {
+    /// already. Call with the ownership `claim` gave.
+    pub fn start(&self, _owner: &Ownership) -> anyhow::Result<()> {
         for dir in [&self.root, &self.data, &self.socket_dir] {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            // initdb insists the data directory is private to its owner.
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-            self.chown(dir)?;
+            self.make_dir(dir)?;
         }
         self.check_reachable()?;
         if !self.data.join("PG_VERSION").exists() {
@@ -73,7 +114,8 @@ impl Cluster {
                     .args([
                         "-U",
                         SUPERUSER,
-                        "--auth=trust",
+                        "--auth-local=trust",
+                        "--auth-host=reject",
                         "--encoding=UTF8",
                         "--locale=C",
                     ]),
@@ -89,8 +131,8 @@ impl Cluster {
             std::fs::write(&conf, text).context("cannot write postgresql.conf")?;
         }
         if self.is_running() {
-            tracing::info!("the embedded PostgreSQL cluster is already running");
-            return Ok(false);
+            tracing::info!("the embedded PostgreSQL cluster is already running; adopting it");
+            return Ok(());
         }
         tracing::info!("starting the embedded PostgreSQL cluster");
         self.run(
@@ -100,8 +142,7 @@ impl Cluster {
                 .arg("-l")
                 .arg(&self.log)
                 .args(["-w", "-t", "60", "start"]),
-        )?;
-        Ok(true)
+        )
     }
 
     pub fn is_running(&self) -> bool {
@@ -239,4 +280,21 @@ pub fn find_binaries() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
+}
+
+/// Holding it makes this process the cluster's owner.
+pub struct Ownership {
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
+
+fn refuse_symlink(path: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            bail!(
+                "{} is a symbolic link; refusing to use it for the embedded cluster",
+                path.display()
+            )
+        }
+        _ => Ok(()),
+    }
 }

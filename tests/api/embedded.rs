@@ -34,6 +34,18 @@ async fn serve_without_database_url_runs_its_own_cluster_and_stops_it_on_sigterm
         !cluster.is_running(),
         "SIGTERM stops the cluster serve started"
     );
+
+    // After a kill -9 the cluster outlives serve; the next serve adopts it,
+    // still has the data, and stops it on SIGTERM.
+    let mut crashed = Sidecar::start(&[], true, &["--data-dir", &data_dir]).await;
+    crashed.signal(nix::sys::signal::Signal::SIGKILL);
+    crashed.wait();
+    assert!(cluster.is_running());
+    let mut adopter = Sidecar::start(&[], true, &["--data-dir", &data_dir]).await;
+    assert_eq!(query_count(&cluster.url("affrank"), &sql).await, Some(1));
+    adopter.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(adopter.wait().success());
+    assert!(!cluster.is_running(), "the adopted cluster is stopped too");
 }
 
 fn cli_site_add_without_database_url(data_dir: &str) -> serde_json::Value {

@@ -249,6 +249,7 @@ pub fn location(response: &reqwest::Response) -> String {
 /// run with pg_ctl, so the test can stop and start it at will.
 pub struct ThrowawayCluster {
     pub cluster: affrank::db::embedded::Cluster,
+    pub owner: affrank::db::embedded::Ownership,
     /// Kept so the directory outlives the cluster.
     _dir: tempfile::TempDir,
 }
@@ -257,9 +258,18 @@ impl ThrowawayCluster {
     pub async fn start() -> Self {
         let dir = reachable_tempdir();
         let cluster = affrank::db::embedded::Cluster::new(dir.path()).unwrap();
-        cluster.start().unwrap();
+        let owner = cluster.claim().unwrap().expect("a fresh cluster is ours");
+        cluster.start(&owner).unwrap();
         cluster.ensure_database().await.unwrap();
-        Self { cluster, _dir: dir }
+        Self {
+            cluster,
+            owner,
+            _dir: dir,
+        }
+    }
+
+    pub fn restart(&self) {
+        self.cluster.start(&self.owner).unwrap();
     }
 
     pub fn url(&self) -> String {

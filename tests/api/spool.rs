@@ -44,7 +44,7 @@ async fn clicks_during_an_outage_are_spooled_and_replayed_exactly_once() {
 
     // Visitors keep clicking while the database comes back: the spool must
     // still drain, and new clicks must go straight to the database again.
-    pg.cluster.start().unwrap();
+    pg.restart();
     let url = pg.url();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let clicker = {
@@ -123,7 +123,7 @@ async fn acknowledged_clicks_survive_kill_9_during_an_outage() {
     sidecar.signal(nix::sys::signal::Signal::SIGKILL);
     sidecar.wait();
 
-    pg.cluster.start().unwrap();
+    pg.restart();
     let mut restarted = Sidecar::start(&env, false, &[]).await;
     wait_until("the spool to be replayed after the restart", async || {
         clicks_in(&url).await.len() >= 30
