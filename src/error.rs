@@ -17,6 +17,8 @@ pub enum ApiError {
     InvalidField { field: String, message: String },
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("database unavailable")]
     Unavailable(#[from] deadpool_postgres::PoolError),
     #[error("database error")]
@@ -38,6 +40,7 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::InvalidField { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -49,6 +52,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::InvalidField { .. } => "invalid_field",
             Self::BadRequest(_) => "bad_request",
+            Self::Conflict(_) => "conflict",
             Self::Unavailable(_) => "unavailable",
             Self::Database(_) | Self::Internal(_) => "internal",
         }

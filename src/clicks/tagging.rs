@@ -18,12 +18,34 @@ pub fn tag_url(url: &str, session: &SessionId, network: Option<Network>) -> Stri
         return url.to_owned();
     };
     let mut params: Vec<&str> = vec![SESSION_PARAM];
-    if let Some(network) = network {
-        params.push(network.sub_id());
+    match network {
+        // Partnerize reads its parameters from the path: /camref:X/pubref:Y/destination:…
+        Some(Network::Partnerize) => set_path_param(&mut parsed, "pubref", session.as_str()),
+        Some(network) => params.push(network.sub_id()),
+        None => {}
     }
     let query = set_params(parsed.query().unwrap_or(""), &params, session.as_str());
     parsed.set_query(Some(&query));
     parsed.into()
+}
+
+/// Sets a `key:value` path segment: in place of an existing one, else before
+/// `destination:` (which must stay last), else at the end.
+fn set_path_param(url: &mut Url, key: &str, value: &str) {
+    let prefix = format!("{key}:");
+    let mut segments: Vec<String> = url.path().split('/').map(str::to_owned).collect();
+    let new = format!("{prefix}{value}");
+    if let Some(i) = segments.iter().position(|s| s.starts_with(&prefix)) {
+        segments[i] = new;
+    } else if let Some(i) = segments.iter().position(|s| s.starts_with("destination:")) {
+        segments.insert(i, new);
+    } else {
+        if segments.last().is_some_and(|s| s.is_empty()) {
+            segments.pop();
+        }
+        segments.push(new);
+    }
+    url.set_path(&segments.join("/"));
 }
 
 /// Sets each of `names` to `value`: in place of its first occurrence,
@@ -88,6 +110,34 @@ mod tests {
                 Some(Network::Amazon)
             ),
             "https://www.amazon.com/dp/B0?tag=me-20&affrank_sid=abcDEF123&ascsubtag=abcDEF123"
+        );
+    }
+
+    #[test]
+    fn partnerize_gets_its_pubref_in_the_path() {
+        assert_eq!(
+            tag_url(
+                "https://prf.hn/click/camref:1100l3/pubref:old/destination:https%3A%2F%2Fshop.test%2Fx",
+                &sid(),
+                Some(Network::Partnerize)
+            ),
+            "https://prf.hn/click/camref:1100l3/pubref:abcDEF123/destination:https%3A%2F%2Fshop.test%2Fx?affrank_sid=abcDEF123"
+        );
+        assert_eq!(
+            tag_url(
+                "https://prf.hn/click/camref:1100l3/destination:https%3A%2F%2Fshop.test%2F",
+                &sid(),
+                Some(Network::Partnerize)
+            ),
+            "https://prf.hn/click/camref:1100l3/pubref:abcDEF123/destination:https%3A%2F%2Fshop.test%2F?affrank_sid=abcDEF123"
+        );
+        assert_eq!(
+            tag_url(
+                "https://prf.hn/click/camref:1100l3/",
+                &sid(),
+                Some(Network::Partnerize)
+            ),
+            "https://prf.hn/click/camref:1100l3/pubref:abcDEF123?affrank_sid=abcDEF123"
         );
     }
 

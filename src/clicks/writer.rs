@@ -41,6 +41,7 @@ struct Pending {
 #[derive(Clone)]
 pub struct ClickWriter {
     queue: mpsc::Sender<Pending>,
+    metrics: Arc<Metrics>,
 }
 
 pub struct WriterTasks {
@@ -75,7 +76,7 @@ impl ClickWriter {
             pool,
             spool,
             health,
-            metrics,
+            metrics: metrics.clone(),
             batch_max,
         });
         let tasks = (0..writers)
@@ -87,17 +88,22 @@ impl ClickWriter {
                 ))
             })
             .collect();
-        (Self { queue }, WriterTasks { shutdown, tasks })
+        (Self { queue, metrics }, WriterTasks { shutdown, tasks })
     }
 
     /// Resolves once the click is committed or spooled.
     pub async fn record(&self, row: ClickRow) -> Result<Durability, ClickLost> {
         let (done, answer) = oneshot::channel();
+        let refused = || {
+            // The writers have stopped (shutdown): the click was never queued.
+            self.metrics.clicks_lost.inc();
+            ClickLost
+        };
         self.queue
             .send(Pending { row, done })
             .await
-            .map_err(|_| ClickLost)?;
-        answer.await.map_err(|_| ClickLost)?
+            .map_err(|_| refused())?;
+        answer.await.map_err(|_| refused())?
     }
 }
 

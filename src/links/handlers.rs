@@ -34,28 +34,35 @@ pub async fn rewrite(
     body: Bytes,
 ) -> Result<impl Reply, ApiError> {
     let site = authenticate(&state, key).await?;
-    let request = parse_request(&body)?;
-    let rules = compiled_rules(&state, &site);
-    let keyword = request
-        .keyword
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty());
-    let keyword_source = keyword.and(request.keyword_source.as_deref());
-    let base = tracking_base(&state, &site);
-    let rewritten = rewrite_html(
-        &request.html,
-        &RewriteContext {
-            site: &site.id,
-            rules: &rules,
-            tracking_base: base,
-            rel_policy: site.settings.rel_policy,
-            page_url: &request.page_url,
-            keyword,
-            keyword_source,
-        },
-    )
-    .map_err(|e| ApiError::invalid("html", e.to_string()))?;
+    let mut request = parse_request(&body)?;
+    // Parsing megabytes of HTML (and compiling a site's rules) is CPU work:
+    // off the async workers, so clicks keep flowing meanwhile.
+    let rewritten = {
+        let (state, site) = (state.clone(), site.clone());
+        let html = std::mem::take(&mut request.html);
+        let page_url = request.page_url.clone();
+        let keyword = request.keyword.clone();
+        let keyword_source = request.keyword_source.clone();
+        tokio::task::spawn_blocking(move || {
+            let rules = compiled_rules(&state, &site);
+            let keyword = keyword.as_deref().map(str::trim).filter(|k| !k.is_empty());
+            rewrite_html(
+                &html,
+                &RewriteContext {
+                    site: &site.id,
+                    rules: &rules,
+                    tracking_base: tracking_base(&state, &site),
+                    rel_policy: site.settings.rel_policy,
+                    page_url: &page_url,
+                    keyword,
+                    keyword_source: keyword.and(keyword_source.as_deref()),
+                },
+            )
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("the rewrite task failed: {e}")))?
+        .map_err(|e| ApiError::invalid("html", e.to_string()))?
+    };
 
     let client = state.pool.get().await?;
     sql::upsert_links(

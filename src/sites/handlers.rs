@@ -23,7 +23,12 @@ pub async fn put_site(
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     site.settings.apply_patch(&patch)?;
     let client = state.pool.get().await?;
-    site.settings_version = sql::update_settings(&client, &site.id, &site.settings).await?;
+    site.settings_version =
+        sql::update_settings(&client, &site.id, site.settings_version, &site.settings)
+            .await?
+            .ok_or(ApiError::Conflict(
+                "the settings changed while this change was made; reload them and try again",
+            ))?;
     Ok(warp::reply::json(&settings_view(&state, &site)))
 }
 

@@ -55,22 +55,25 @@ pub async fn find_site(
     row.map(site_from_row).transpose()
 }
 
-/// Saves every setting and bumps the version the plugin keys its cache on.
+/// Saves every setting and bumps the version the plugin keys its cache on,
+/// unless the version is no longer `read_version` (someone saved meanwhile):
+/// then `None`, and nothing is written.
 #[tracing::instrument(skip(client, settings))]
 pub async fn update_settings(
     client: &impl GenericClient,
     id: &SiteId,
+    read_version: i32,
     settings: &SiteSettings,
-) -> Result<i32, tokio_postgres::Error> {
+) -> Result<Option<i32>, tokio_postgres::Error> {
     let rules = serde_json::to_value(&settings.link_rules).expect("rules serialise");
     let rates = serde_json::to_value(&settings.currency_rates).expect("rates serialise");
     let rel = serde_json::to_value(settings.rel_policy).expect("policy serialises");
     let row = client
-        .query_one(
+        .query_opt(
             "UPDATE sites SET name = $2, url = $3, currency = $4, time_zone = $5, \
              tracking_base_url = $6, rel_policy = $7, exclude_bots = $8, link_rules = $9, \
              currency_rates = $10, settings_version = settings_version + 1, updated_at = now() \
-             WHERE id = $1 RETURNING settings_version",
+             WHERE id = $1 AND settings_version = $11 RETURNING settings_version",
             &[
                 &id.as_str(),
                 &settings.name,
@@ -82,10 +85,11 @@ pub async fn update_settings(
                 &settings.exclude_bots,
                 &rules,
                 &rates,
+                &read_version,
             ],
         )
         .await?;
-    Ok(row.get(0))
+    Ok(row.map(|row| row.get(0)))
 }
 
 fn site_from_row(row: Row) -> Result<Site, tokio_postgres::Error> {

@@ -160,3 +160,34 @@ async fn site_rules_decide_which_links_are_rewritten() {
     let sid = crate::helpers::session_of(&location);
     assert!(location.contains(&format!("sub1={sid}")), "{location}");
 }
+
+#[tokio::test]
+async fn a_save_based_on_settings_that_changed_meanwhile_is_refused() {
+    use affrank::ids::SiteId;
+    use affrank::sites::sql::{find_site, update_settings};
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let client = app.pool.get().await.unwrap();
+    let id = SiteId::parse(&site.id).unwrap();
+    let read = find_site(&client, &id).await.unwrap().unwrap();
+    assert_eq!(
+        update_settings(&client, &id, read.settings_version, &read.settings)
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    // A second writer that read version 1 as well must not overwrite version 2.
+    assert_eq!(
+        update_settings(&client, &id, read.settings_version, &read.settings)
+            .await
+            .unwrap(),
+        None
+    );
+    let stored = app
+        .count(&format!(
+            "SELECT settings_version::bigint FROM sites WHERE id = '{}'",
+            site.id
+        ))
+        .await;
+    assert_eq!(stored, 2);
+}
