@@ -8,6 +8,7 @@ use crate::db::{
     self, Health,
     embedded::{Cluster, Ownership},
 };
+use crate::links::snapshot;
 use crate::links::sql::recent_links;
 use crate::spool::{Spool, replay};
 use crate::state::{AppState, SharedState};
@@ -29,6 +30,7 @@ pub struct Application {
     spool: Arc<Spool>,
     replay: JoinHandle<()>,
     stop_replay: watch::Sender<bool>,
+    snapshot: std::path::PathBuf,
     /// Dropped last: stops the embedded cluster when this process owns it.
     database: Database,
 }
@@ -89,7 +91,17 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let database = Database::connect(&config).await?;
         let pool = db::pool(&database.url, config.db_pool_size)?;
-        db::migrate(&pool).await?;
+        let migrated = match db::migrate(&pool).await {
+            Ok(_) => true,
+            // An external database that is down must not keep the blog's
+            // links dead: serve from the link snapshot, spool the clicks,
+            // and migrate once it answers.
+            Err(e) if config.database_url.is_some() && !db::is_ready(&pool).await => {
+                tracing::warn!(error = %e, "the database is unreachable; serving from the link snapshot until it is back");
+                false
+            }
+            Err(e) => return Err(e),
+        };
 
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
@@ -126,13 +138,28 @@ impl Application {
             links: moka::future::Cache::builder()
                 .max_capacity(config.link_cache_capacity)
                 .build(),
+            links_generation: Default::default(),
             rules: moka::sync::Cache::builder().max_capacity(10_000).build(),
             clicks,
             bots: Arc::new(BotDetector::new()),
             visitors: Arc::new(VisitorHasher::new()),
             metrics,
         });
-        warm_link_cache(&state, config.link_cache_capacity);
+        let snapshot = snapshot::path_in(&config.data_dir);
+        let saved = tokio::task::spawn_blocking({
+            let path = snapshot.clone();
+            move || snapshot::load(&path)
+        })
+        .await??;
+        for link in saved {
+            state.remember_link(Arc::new(link)).await;
+        }
+        tokio::spawn(after_database_is_up(
+            state.clone(),
+            migrated,
+            config.link_cache_capacity,
+        ));
+        tokio::spawn(keep_snapshot(state.clone(), snapshot.clone()));
 
         let listener = TcpListener::bind(config.listen)
             .await
@@ -147,6 +174,7 @@ impl Application {
             spool,
             replay,
             stop_replay,
+            snapshot,
             database,
         })
     }
@@ -178,32 +206,71 @@ impl Application {
                 ),
             }
         }
+        if let Err(e) = save_snapshot(&self.state, &self.snapshot).await {
+            tracing::warn!(error = %e, "could not save the link snapshot");
+        }
         self.state.pool.close();
         drop(self.database);
         tracing::info!("stopped");
     }
 }
 
-/// Redirects keep working through a database outage for links in the cache;
-/// filling it from the most recently registered links covers a restart too.
-fn warm_link_cache(state: &AppState, capacity: u64) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let Ok(client) = state.pool.get().await else {
-            return;
-        };
-        match recent_links(&client, capacity.min(100_000) as i64).await {
-            Ok(links) => {
-                let n = links.len();
-                for link in links {
-                    state
-                        .links
-                        .insert(link.id.as_str().to_owned(), Arc::new(link))
-                        .await;
+/// Migrates (when start-up could not), then fills the link cache from the
+/// most recently registered links.
+async fn after_database_is_up(state: AppState, migrated: bool, capacity: u64) {
+    if !migrated {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            match db::migrate(&state.pool).await {
+                Ok(_) => {
+                    tracing::info!("the database is back and migrated");
+                    break;
                 }
-                tracing::debug!(links = n, "link cache warmed");
+                Err(e) => tracing::debug!(error = %e, "still waiting for the database"),
             }
-            Err(e) => tracing::warn!(error = %e, "could not warm the link cache"),
         }
-    });
+    }
+    let Ok(client) = state.pool.get().await else {
+        return;
+    };
+    match recent_links(&client, capacity.min(100_000) as i64).await {
+        Ok(links) => {
+            let n = links.len();
+            for link in links {
+                state.remember_link(Arc::new(link)).await;
+            }
+            tracing::debug!(links = n, "link cache warmed");
+        }
+        Err(e) => tracing::warn!(error = %e, "could not warm the link cache"),
+    }
+}
+
+const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(2);
+
+async fn keep_snapshot(state: AppState, path: std::path::PathBuf) {
+    let mut saved = 0;
+    loop {
+        tokio::time::sleep(SNAPSHOT_INTERVAL).await;
+        let generation = state
+            .links_generation
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if generation == saved {
+            continue;
+        }
+        match save_snapshot(&state, &path).await {
+            Ok(()) => saved = generation,
+            Err(e) => tracing::warn!(error = %e, "could not save the link snapshot"),
+        }
+    }
+}
+
+async fn save_snapshot(state: &AppState, path: &std::path::Path) -> std::io::Result<()> {
+    let links: Vec<_> = state.links.iter().map(|(_, link)| link).collect();
+    if links.is_empty() {
+        return Ok(());
+    }
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || snapshot::save(&path, &links))
+        .await
+        .map_err(std::io::Error::other)?
 }

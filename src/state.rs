@@ -36,10 +36,21 @@ pub struct SharedState {
     /// `/go/` answers from here, so redirects keep working while the
     /// database is away.
     pub links: moka::future::Cache<String, Arc<LinkTarget>>,
+    /// Bumped by every `remember_link`, so the snapshot is rewritten only
+    /// when the cache changed.
+    pub links_generation: std::sync::atomic::AtomicU64,
     /// Compiled link rules per (site, settings version).
     pub rules: moka::sync::Cache<(String, i32), Arc<CompiledRules>>,
     pub clicks: ClickWriter,
     pub bots: Arc<BotDetector>,
     pub visitors: Arc<VisitorHasher>,
     pub metrics: Arc<Metrics>,
+}
+
+impl SharedState {
+    pub async fn remember_link(&self, link: Arc<LinkTarget>) {
+        self.links.insert(link.id.as_str().to_owned(), link).await;
+        self.links_generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }

@@ -81,10 +81,7 @@ async fn lookup(state: &AppState, id: &LinkId) -> anyhow::Result<Option<Arc<Link
         return Ok(None);
     };
     let link = Arc::new(link);
-    state
-        .links
-        .insert(id.as_str().to_owned(), link.clone())
-        .await;
+    state.remember_link(link.clone()).await;
     Ok(Some(link))
 }
 

@@ -83,10 +83,7 @@ pub async fn rewrite(
             keyword_source: link.keyword_source.clone(),
             network: link.network,
         };
-        state
-            .links
-            .insert(link.id.as_str().to_owned(), Arc::new(target))
-            .await;
+        state.remember_link(Arc::new(target)).await;
     }
     let links: Vec<_> = rewritten
         .links

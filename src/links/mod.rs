@@ -5,6 +5,7 @@ pub mod classify;
 pub mod filters;
 pub mod handlers;
 pub mod rewrite;
+pub mod snapshot;
 pub mod sql;
 
 pub use classify::CompiledRules;

@@ -91,7 +91,7 @@ async fn clicks_during_an_outage_are_spooled_and_replayed_exactly_once() {
 }
 
 #[tokio::test]
-async fn acknowledged_clicks_survive_kill_9_during_an_outage() {
+async fn acknowledged_clicks_survive_kill_9_and_a_restart_during_an_outage() {
     let pg = ThrowawayCluster::start().await;
     let url = pg.url();
     let data = reachable_tempdir();
@@ -107,26 +107,35 @@ async fn acknowledged_clicks_survive_kill_9_during_an_outage() {
     let link = sidecar
         .register_link(site["api_key"].as_str().unwrap())
         .await;
+    // The link reaches the on-disk snapshot within two seconds.
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
 
-    pg.cluster.stop().unwrap();
-    let mut acknowledged = HashSet::new();
-    for _ in 0..30 {
+    let click = async |address: &str| {
         let response = http
-            .get(format!("{}/go/{link}", sidecar.address))
+            .get(format!("{address}/go/{link}"))
             .header("user-agent", BROWSER_UA)
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 302);
-        acknowledged.insert(session_of(&location(&response)));
+        session_of(&location(&response))
+    };
+    pg.cluster.stop().unwrap();
+    let mut acknowledged = HashSet::new();
+    for _ in 0..30 {
+        acknowledged.insert(click(&sidecar.address).await);
     }
     sidecar.signal(nix::sys::signal::Signal::SIGKILL);
     sidecar.wait();
 
-    pg.restart();
+    // Restarted while the database is still down: links still redirect.
     let mut restarted = Sidecar::start(&env, false, &[]).await;
+    for _ in 0..10 {
+        acknowledged.insert(click(&restarted.address).await);
+    }
+    pg.restart();
     wait_until("the spool to be replayed after the restart", async || {
-        clicks_in(&url).await.len() >= 30
+        clicks_in(&url).await.len() >= 40
     })
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
