@@ -3,6 +3,9 @@
  * Removes everything AffRank stored in WordPress. The sidecar's data (clicks,
  * conversions) is not touched: it belongs to the sidecar's database.
  *
+ * On multisite the plugin may have been active on any site of the network,
+ * so each site's options, transients and post meta are removed in turn.
+ *
  * @package AffRank
  */
 
@@ -10,33 +13,55 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 	exit;
 }
 
-// The explicit list (kept in step with AffRank\Options::all_option_names()).
-$affrank_options = array(
-	'affrank_sidecar_url',
-	'affrank_api_key',
-	'affrank_timeout_ms',
-	'affrank_tagging_enabled',
-	'affrank_backoff',
-	'affrank_site_state',
-);
-foreach ( $affrank_options as $affrank_option ) {
-	delete_option( $affrank_option );
+// One site's options, tagged-page cache and post keywords. A closure, not a
+// function, so that including this file twice cannot redeclare anything.
+$affrank_uninstall_site = static function (): void {
+	// The explicit list (kept in step with AffRank\Options::all_option_names()).
+	$options = array(
+		'affrank_sidecar_url',
+		'affrank_api_key',
+		'affrank_timeout_ms',
+		'affrank_tagging_enabled',
+		'affrank_backoff',
+		'affrank_site_state',
+	);
+	foreach ( $options as $option ) {
+		delete_option( $option );
+	}
+
+	// Tagged-page cache: transients named "affrank_rw_" + a hash of the page.
+	// Their names cannot be listed, so they go by prefix; with a persistent
+	// object cache they simply expire (one day at most).
+	global $wpdb;
+	// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- one-off clean-up of our own transients.
+	$wpdb->query(
+		$wpdb->prepare(
+			"DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s",
+			$wpdb->esc_like( '_transient_affrank_rw_' ) . '%',
+			$wpdb->esc_like( '_transient_timeout_affrank_rw_' ) . '%'
+		)
+	);
+
+	// Per-post keywords.
+	delete_post_meta_by_key( '_affrank_keyword' );
+};
+
+if ( is_multisite() ) {
+	foreach ( get_sites(
+		array(
+			'fields' => 'ids',
+			'number' => 0,
+		)
+	) as $affrank_site_id ) {
+		switch_to_blog( (int) $affrank_site_id );
+		$affrank_uninstall_site();
+		restore_current_blog();
+	}
+} else {
+	$affrank_uninstall_site();
 }
 
-// Tagged-page cache: transients named "affrank_rw_" + a hash of the page.
-// Their names cannot be listed, so they go by prefix; with a persistent
-// object cache they simply expire (one day at most).
-global $wpdb;
-// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- one-off clean-up of our own transients.
-$wpdb->query(
-	$wpdb->prepare(
-		"DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s",
-		$wpdb->esc_like( '_transient_affrank_rw_' ) . '%',
-		$wpdb->esc_like( '_transient_timeout_affrank_rw_' ) . '%'
-	)
-);
-
-// Per-user flash notices and unsaved settings drafts; per-post keywords.
+// Per-user flash notices and unsaved settings drafts. User meta is shared by
+// every site of a network, so once is enough.
 delete_metadata( 'user', 0, 'affrank_notice', '', true );
 delete_metadata( 'user', 0, 'affrank_settings_draft', '', true );
-delete_post_meta_by_key( '_affrank_keyword' );

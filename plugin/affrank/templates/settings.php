@@ -53,7 +53,7 @@ $affrank_backoff = $view['backoff'];
 					<th scope="row"><label for="affrank_api_key"><?php esc_html_e( 'API key', 'affrank' ); ?></label></th>
 					<td>
 						<input type="password" class="regular-text code" id="affrank_api_key" name="affrank_api_key" value="" autocomplete="new-password" placeholder="<?php echo $view['has_key'] ? esc_attr__( 'Saved — leave empty to keep it', 'affrank' ) : ''; ?>">
-						<p class="description"><?php esc_html_e( 'Stored in WordPress and sent only to the sidecar; it is never shown again.', 'affrank' ); ?></p>
+						<p class="description"><?php esc_html_e( 'Stored in WordPress and sent only to the sidecar it was entered for; it is never shown again. A new sidecar address (scheme, host or port) needs the key entered again.', 'affrank' ); ?></p>
 					</td>
 				</tr>
 				<tr>

@@ -40,6 +40,53 @@ final class AdminTest extends Test_Case {
 		$this->assertSame( 'afk_abc', Settings_Page::sanitize_api_key( " afk_abc\n" ) );
 	}
 
+	public function test_a_sidecar_origin_is_scheme_host_and_port(): void {
+		$this->assertSame( 'http://127.0.0.1:80', Settings_Page::origin( 'http://127.0.0.1' ) );
+		$this->assertSame( 'http://127.0.0.1:80', Settings_Page::origin( 'HTTP://127.0.0.1:80/affrank/' ) );
+		$this->assertSame( 'https://sidecar.example:443', Settings_Page::origin( 'https://Sidecar.Example/x' ) );
+		$this->assertNotSame( Settings_Page::origin( 'http://h.example' ), Settings_Page::origin( 'https://h.example' ) );
+		$this->assertNotSame( Settings_Page::origin( 'http://h.example:8080' ), Settings_Page::origin( 'http://h.example:8081' ) );
+		$this->assertSame( '', Settings_Page::origin( '' ) );
+	}
+
+	public function test_the_key_is_kept_when_only_other_settings_change(): void {
+		$base = $this->use_fake_sidecar();
+		wp_set_current_user( self::factory_user( 'administrator' ) );
+
+		$notices = $this->save_settings( array( 'affrank_sidecar_url' => $base . '/', 'affrank_timeout_ms' => '900' ) );
+		$this->assertSame( 'test-key', Options::api_key(), 'same URL, other settings: the key stays' );
+		$this->assertSame( 900, Options::timeout_ms() );
+		$this->assertFalse( Options::tagging_enabled() );
+		$this->assertSame( 'success', $notices[0]['type'] );
+
+		$moved = (string) preg_replace( '#/ok$#', '/elsewhere', $base );
+		$this->save_settings( array( 'affrank_sidecar_url' => $moved ) );
+		$this->assertSame( $moved, Options::sidecar_url() );
+		$this->assertSame( 'test-key', Options::api_key(), 'another path on the same scheme, host and port: the key stays' );
+	}
+
+	public function test_a_new_sidecar_host_without_a_new_key_clears_the_stored_key(): void {
+		$base = $this->use_fake_sidecar();
+		wp_set_current_user( self::factory_user( 'administrator' ) );
+		$port = (int) wp_parse_url( $base, PHP_URL_PORT );
+
+		foreach ( array( 'http://sidecar.example.test:' . $port, 'http://127.0.0.1:' . ( $port + 1 ), 'https://127.0.0.1:' . $port ) as $other ) {
+			Options::save_api_key( 'test-key' );
+			update_option( Options::SIDECAR_URL, $base );
+			$notices = $this->save_settings( array( 'affrank_sidecar_url' => $other ) );
+			$this->assertSame( $other, Options::sidecar_url() );
+			$this->assertFalse( get_option( Options::API_KEY ), $other . ': the old key is not kept for a new host' );
+			$this->assertFalse( Options::is_configured(), $other . ': so nothing is sent to it' );
+			$this->assertSame( 'warning', $notices[0]['type'] );
+			$this->assertStringContainsString( 'enter the API key for the new sidecar', $notices[0]['message'] );
+		}
+
+		Options::save_api_key( 'test-key' );
+		update_option( Options::SIDECAR_URL, $base );
+		$this->save_settings( array( 'affrank_sidecar_url' => 'http://sidecar.example.test:8080', 'affrank_api_key' => ' new-key ' ) );
+		$this->assertSame( 'new-key', Options::api_key(), 'a key entered with the new host is saved' );
+	}
+
 	public function test_the_meta_box_saves_only_with_the_posts_own_nonce_and_the_capability(): void {
 		$editor = self::factory_user( 'editor' );
 		$post   = $this->publish_post( 'x' );
@@ -100,6 +147,31 @@ final class AdminTest extends Test_Case {
 		Keyword_Meta_Box::render( $post );
 		$box = (string) ob_get_clean();
 		$this->assertStringNotContainsString( self::HOSTILE, $box );
+	}
+
+	/**
+	 * Posts the Settings form through Settings_Page::handle_save(), stopping
+	 * at its redirect, and returns the flash notices it left.
+	 */
+	private function save_settings( array $fields ): array {
+		$_POST    = wp_slash( $fields + array( '_wpnonce' => wp_create_nonce( Settings_Page::SAVE_ACTION ) ) );
+		$_REQUEST = $_POST;
+		delete_user_meta( get_current_user_id(), Options::USER_NOTICE );
+		$stop = static function ( string $location ): never {
+			throw new \RuntimeException( 'redirect: ' . $location );
+		};
+		add_filter( 'wp_redirect', $stop );
+		try {
+			Settings_Page::handle_save();
+			$this->fail( 'handle_save() ends with a redirect' );
+		} catch ( \RuntimeException $redirect ) {
+			$this->assertStringContainsString( 'page=affrank-settings', $redirect->getMessage() );
+		} finally {
+			remove_filter( 'wp_redirect', $stop );
+		}
+		$notices = get_user_meta( get_current_user_id(), Options::USER_NOTICE, true );
+		$this->assertIsArray( $notices );
+		return $notices;
 	}
 
 	private static function factory_user( string $role ): int {

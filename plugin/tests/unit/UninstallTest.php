@@ -8,6 +8,10 @@ use AffRank\Tests\Test_Case;
 
 final class UninstallTest extends Test_Case {
 
+	/**
+	 * The test WordPress is single-site, so this runs the single-site branch;
+	 * the per-site loop over get_sites() on a network is not exercised here.
+	 */
 	public function test_uninstall_leaves_nothing_behind(): void {
 		foreach ( Options::all_option_names() as $name ) {
 			update_option( $name, 'x' );
@@ -21,6 +25,8 @@ final class UninstallTest extends Test_Case {
 		if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 			define( 'WP_UNINSTALL_PLUGIN', 'affrank/affrank.php' );
 		}
+		include dirname( __DIR__, 2 ) . '/affrank/uninstall.php';
+		// A second run (e.g. a retried delete) finds nothing and declares nothing twice.
 		include dirname( __DIR__, 2 ) . '/affrank/uninstall.php';
 		wp_cache_flush();
 

@@ -88,10 +88,16 @@ final class Settings_Page {
 			Notices::redirect( Menu::SETTINGS );
 		}
 
-		$connection_changed = Options::sidecar_url() !== $url || ( '' !== $key && Options::api_key() !== $key );
+		$old_url = Options::sidecar_url();
+		// The key is sent only to the sidecar it was entered for: a new address
+		// (scheme, host or port) without a new key forgets the stored one.
+		$key_dropped        = '' === $key && Options::has_api_key() && self::origin( $old_url ) !== self::origin( $url );
+		$connection_changed = $old_url !== $url || ( '' !== $key && Options::api_key() !== $key );
 		update_option( Options::SIDECAR_URL, $url, true );
 		if ( '' !== $key ) {
 			Options::save_api_key( $key );
+		} elseif ( $key_dropped ) {
+			delete_option( Options::API_KEY );
 		}
 		update_option( Options::TIMEOUT_MS, $timeout, true );
 		update_option( Options::TAGGING_ENABLED, $enabled ? '1' : '0', true );
@@ -100,7 +106,11 @@ final class Settings_Page {
 			// A new sidecar: forget what we knew of the old one and try it now.
 			Site_State::forget();
 			( new Backoff() )->record_success();
-			Notices::flash( 'success', __( 'Connection saved. The link settings below now come from this sidecar: review them and save again if needed.', 'affrank' ) );
+			if ( $key_dropped ) {
+				Notices::flash( 'warning', __( 'Connection saved. The sidecar address changed, so the saved API key was removed: enter the API key for the new sidecar and save again.', 'affrank' ) );
+			} else {
+				Notices::flash( 'success', __( 'Connection saved. The link settings below now come from this sidecar: review them and save again if needed.', 'affrank' ) );
+			}
 			Notices::redirect( Menu::SETTINGS );
 		}
 		if ( ! $loaded ) {
@@ -190,6 +200,21 @@ final class Settings_Page {
 			return null;
 		}
 		return untrailingslashit( esc_url_raw( $raw, array( 'http', 'https' ) ) );
+	}
+
+	/**
+	 * The scheme, host and port a sidecar URL points at ("https://host:443"),
+	 * lowercased, with the scheme's default port filled in; '' for no URL.
+	 * The path is left out: a key may follow its sidecar to another path.
+	 */
+	public static function origin( string $url ): string {
+		$parts = wp_parse_url( trim( $url ) );
+		if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] ) ) {
+			return '';
+		}
+		$scheme = strtolower( $parts['scheme'] );
+		$port   = isset( $parts['port'] ) ? (int) $parts['port'] : ( 'https' === $scheme ? 443 : 80 );
+		return $scheme . '://' . strtolower( $parts['host'] ) . ':' . $port;
 	}
 
 	/** Keys are printable ASCII; anything else is a copy-paste accident. */
