@@ -2,8 +2,9 @@
 # Click benchmark: in one run, (a) Debian's nginx answering every request with
 # `return 302` (the fastest redirect this machine serves) and (b) affrank's
 # /go/{id} recording every click durably (synchronous_commit on). Prints both
-# rates, p50/p99, the ratio b/a, the sidecar's peak RSS, and checks that the
-# click rows equal the redirects served.
+# rates, p50/p99, the ratio b/a, the sidecar's peak RSS and whether each
+# target is met, and fails if the click rows differ from the redirects served
+# (targets are reported, not enforced: the machine is shared and noisy).
 #
 #   bench/click.sh            # 64 connections, 15 s per side
 #   DURATION=30 CONNECTIONS=64 bench/click.sh
@@ -116,8 +117,11 @@ print(f"click benchmark: {conns} connections, {dur} s each, load generator on th
 print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
 print(f"{'(a) nginx return 302':28}{a_rate:>10.0f}{a50:>10.2f}{a99:>10.2f}")
 print(f"{'(b) affrank /go/ durable':28}{b_rate:>10.0f}{b50:>10.2f}{b99:>10.2f}")
-print(f"ratio b/a: {ratio:.2f} (target >= 0.30)   p99 (b): {b99:.2f} ms (target < 10)   "
-      f"peak RSS: {rss_kb/1024:.1f} MB (target < 100)   mean batch: {batch} clicks/commit")
+def target(ok): return "met" if ok else "MISSED"
+print(f"ratio b/a: {ratio:.2f} (target >= 0.30: {target(ratio >= 0.30)})   "
+      f"p99 (b): {b99:.2f} ms (target < 10: {target(b99 < 10)})   "
+      f"peak RSS: {rss_kb/1024:.1f} MB (target < 100: {target(rss_kb < 100 * 1024)})   "
+      f"mean batch: {batch} clicks/commit")
 print(f"redirects served: {redirects}, click rows: {rows}, non-3xx: {bad} -> "
       + ("rows == redirects" if rows == redirects else "MISMATCH"))
 ok = rows == redirects and bad == 0
