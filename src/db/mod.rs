@@ -35,10 +35,16 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
 /// Migrations are embedded at build time and applied in order, each in its
 /// own transaction, under an advisory lock so that several sidecars starting
 /// together apply each one once.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_sites_links_clicks",
-    include_str!("../../migrations/0001_sites_links_clicks.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_sites_links_clicks",
+        include_str!("../../migrations/0001_sites_links_clicks.sql"),
+    ),
+    (
+        "0002_conversions_postback_log",
+        include_str!("../../migrations/0002_conversions_postback_log.sql"),
+    ),
+];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"
 
