@@ -23,6 +23,16 @@ pub struct Config {
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     pub log_format: LogFormat,
+    /// Postbacks per second (and burst) one site may send.
+    pub postback_site_rate: u32,
+    pub postback_site_burst: u32,
+    /// Postbacks per second (and burst) from one source address (IPv6: /64).
+    pub postback_address_rate: u32,
+    pub postback_address_burst: u32,
+    /// Largest postback body; postbacks are a few hundred bytes.
+    pub postback_max_body_bytes: u64,
+    /// Days the postback log keeps a row.
+    pub postback_log_retention_days: u32,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -47,6 +57,12 @@ pub struct Layer {
     pub link_cache_capacity: Option<u64>,
     pub trusted_proxies: Option<Vec<IpAddr>>,
     pub log_format: Option<LogFormat>,
+    pub postback_site_rate: Option<u32>,
+    pub postback_site_burst: Option<u32>,
+    pub postback_address_rate: Option<u32>,
+    pub postback_address_burst: Option<u32>,
+    pub postback_max_body_bytes: Option<u64>,
+    pub postback_log_retention_days: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +98,14 @@ impl Default for Config {
             link_cache_capacity: 100_000,
             trusted_proxies: vec!["127.0.0.1".parse().expect("ip"), "::1".parse().expect("ip")],
             log_format: LogFormat::Pretty,
+            // A network's burst after a batch approval must never hit these;
+            // a flood from one address still does.
+            postback_site_rate: 100,
+            postback_site_burst: 1_000,
+            postback_address_rate: 100,
+            postback_address_burst: 1_000,
+            postback_max_body_bytes: 64 * 1024,
+            postback_log_retention_days: 90,
         }
     }
 }
@@ -177,6 +201,27 @@ impl Config {
             )?,
             trusted_proxies,
             log_format,
+            postback_site_rate: parse("AFFRANK_POSTBACK_SITE_RATE", get("AFFRANK_POSTBACK_SITE_RATE"))?,
+            postback_site_burst: parse(
+                "AFFRANK_POSTBACK_SITE_BURST",
+                get("AFFRANK_POSTBACK_SITE_BURST"),
+            )?,
+            postback_address_rate: parse(
+                "AFFRANK_POSTBACK_ADDRESS_RATE",
+                get("AFFRANK_POSTBACK_ADDRESS_RATE"),
+            )?,
+            postback_address_burst: parse(
+                "AFFRANK_POSTBACK_ADDRESS_BURST",
+                get("AFFRANK_POSTBACK_ADDRESS_BURST"),
+            )?,
+            postback_max_body_bytes: parse(
+                "AFFRANK_POSTBACK_MAX_BODY_BYTES",
+                get("AFFRANK_POSTBACK_MAX_BODY_BYTES"),
+            )?,
+            postback_log_retention_days: parse(
+                "AFFRANK_POSTBACK_LOG_RETENTION_DAYS",
+                get("AFFRANK_POSTBACK_LOG_RETENTION_DAYS"),
+            )?,
         })
     }
 
@@ -194,7 +239,13 @@ impl Config {
             click_batch_max,
             link_cache_capacity,
             trusted_proxies,
-            log_format
+            log_format,
+            postback_site_rate,
+            postback_site_burst,
+            postback_address_rate,
+            postback_address_burst,
+            postback_max_body_bytes,
+            postback_log_retention_days
         );
         if let Some(url) = layer.database_url {
             self.database_url = Some(SecretString::from(url));
@@ -210,6 +261,18 @@ impl Config {
         if self.db_pool_size == 0 || self.click_writers == 0 || self.click_batch_max == 0 {
             return Err(ConfigError::Invalid(
                 "db_pool_size, click_writers and click_batch_max must be at least 1".into(),
+            ));
+        }
+        let quotas = [
+            self.postback_site_rate,
+            self.postback_site_burst,
+            self.postback_address_rate,
+            self.postback_address_burst,
+            self.postback_log_retention_days,
+        ];
+        if quotas.contains(&0) {
+            return Err(ConfigError::Invalid(
+                "postback rates, bursts and the log retention must be at least 1".into(),
             ));
         }
         Ok(())

@@ -2,7 +2,10 @@
 
 use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
-use crate::clicks::writer::{ClickWriter, WriterTasks};
+use crate::clicks::writer::ClickWriter;
+use crate::group_commit::Writers;
+use crate::postbacks::limits::Limits;
+use crate::postbacks::writer::PostbackWriter;
 use crate::config::Config;
 use crate::db::{
     self, Health,
@@ -13,6 +16,7 @@ use crate::links::sql::recent_links;
 use crate::spool::{Spool, replay};
 use crate::state::{AppState, SharedState};
 use crate::telemetry::Metrics;
+use crate::upkeep;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use std::future::Future;
@@ -26,7 +30,8 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     state: AppState,
-    writers: WriterTasks,
+    writers: Writers,
+    postback_writers: Writers,
     spool: Arc<Spool>,
     replay: JoinHandle<()>,
     stop_replay: watch::Sender<bool>,
@@ -121,6 +126,14 @@ impl Application {
             config.click_writers,
             config.click_batch_max,
         );
+        let (postbacks, postback_writers) = PostbackWriter::start(
+            pool.clone(),
+            spool.clone(),
+            health.clone(),
+            metrics.clone(),
+            config.click_writers,
+            config.click_batch_max,
+        );
         let (stop_replay, replay_stop_rx) = watch::channel(false);
         let replay = replay::start(
             pool.clone(),
@@ -141,6 +154,15 @@ impl Application {
             links_generation: Default::default(),
             rules: moka::sync::Cache::builder().max_capacity(10_000).build(),
             clicks,
+            postbacks,
+            postback_sites: Default::default(),
+            postback_limits: Limits::new(
+                config.postback_site_rate,
+                config.postback_site_burst,
+                config.postback_address_rate,
+                config.postback_address_burst,
+            ),
+            postback_max_body_bytes: config.postback_max_body_bytes,
             bots: Arc::new(BotDetector::new()),
             visitors: Arc::new(VisitorHasher::new()),
             metrics,
@@ -160,6 +182,11 @@ impl Application {
             config.link_cache_capacity,
         ));
         tokio::spawn(keep_snapshot(state.clone(), snapshot.clone()));
+        tokio::spawn(upkeep::prune_postback_log(
+            state.clone(),
+            config.postback_log_retention_days,
+        ));
+        tokio::spawn(upkeep::match_late_clicks(state.clone()));
 
         let listener = TcpListener::bind(config.listen)
             .await
@@ -171,6 +198,7 @@ impl Application {
             port,
             state,
             writers,
+            postback_writers,
             spool,
             replay,
             stop_replay,
@@ -192,8 +220,8 @@ impl Application {
             .graceful(shutdown)
             .run()
             .await;
-        tracing::info!("shutting down: draining the click writers");
-        self.writers.drain().await;
+        tracing::info!("shutting down: draining the click and postback writers");
+        tokio::join!(self.writers.drain(), self.postback_writers.drain());
         let _ = self.stop_replay.send(true);
         let _ = self.replay.await;
         if self.spool.pending() > 0 {

@@ -5,6 +5,9 @@ use crate::clicks::privacy::VisitorHasher;
 use crate::clicks::writer::ClickWriter;
 use crate::links::CompiledRules;
 use crate::links::sql::LinkTarget;
+use crate::postbacks::limits::Limits;
+use crate::postbacks::sites::PostbackSites;
+use crate::postbacks::writer::PostbackWriter;
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
 use std::net::IpAddr;
@@ -42,6 +45,10 @@ pub struct SharedState {
     /// Compiled link rules per (site, settings version).
     pub rules: moka::sync::Cache<(String, i32), Arc<CompiledRules>>,
     pub clicks: ClickWriter,
+    pub postbacks: PostbackWriter,
+    pub postback_sites: PostbackSites,
+    pub postback_limits: Limits,
+    pub postback_max_body_bytes: u64,
     pub bots: Arc<BotDetector>,
     pub visitors: Arc<VisitorHasher>,
     pub metrics: Arc<Metrics>,

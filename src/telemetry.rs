@@ -32,6 +32,10 @@ pub struct Metrics {
     pub clicks_lost: IntCounter,
     pub click_batch_size: Histogram,
     pub spool_depth: IntGauge,
+    pub postbacks: IntCounterVec,
+    pub postbacks_replayed: IntCounter,
+    pub postback_batch_size: Histogram,
+    pub postback_log_pruned: IntCounter,
 }
 
 impl Metrics {
@@ -71,6 +75,25 @@ impl Metrics {
                 ]),
             )
             .expect("metric"),
+            postbacks: IntCounterVec::new(
+                Opts::new("postbacks_total", "Postbacks by outcome (rate_limited included)"),
+                &["outcome"],
+            )
+            .expect("metric"),
+            postbacks_replayed: counter(
+                "postbacks_replayed_total",
+                "Spooled postbacks settled in the database",
+            ),
+            postback_batch_size: Histogram::with_opts(
+                HistogramOpts::new("postback_batch_size", "Postbacks per group commit").buckets(
+                    vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0],
+                ),
+            )
+            .expect("metric"),
+            postback_log_pruned: counter(
+                "postback_log_pruned_total",
+                "Postback log rows deleted after the retention",
+            ),
             spool_depth: IntGauge::new("spool_depth", "Records waiting in the spool")
                 .expect("metric"),
             registry,
@@ -86,6 +109,8 @@ impl Metrics {
             &metrics.clicks_spooled,
             &metrics.clicks_replayed,
             &metrics.clicks_lost,
+            &metrics.postbacks_replayed,
+            &metrics.postback_log_pruned,
         ] {
             r.register(Box::new(c.clone())).expect("register");
         }
@@ -93,7 +118,19 @@ impl Metrics {
             .expect("register");
         r.register(Box::new(metrics.spool_depth.clone()))
             .expect("register");
+        r.register(Box::new(metrics.postbacks.clone()))
+            .expect("register");
+        r.register(Box::new(metrics.postback_batch_size.clone()))
+            .expect("register");
+        for outcome in crate::postbacks::Outcome::ALL {
+            // Present from the start, so a dashboard's rate() has a baseline.
+            metrics.postbacks.with_label_values(&[outcome.as_str()]);
+        }
         metrics
+    }
+
+    pub fn count_postback(&self, outcome: crate::postbacks::Outcome) {
+        self.postbacks.with_label_values(&[outcome.as_str()]).inc();
     }
 
     pub fn render(&self) -> String {

@@ -10,6 +10,8 @@
 pub mod replay;
 
 use crate::clicks::ClickRow;
+use crate::db::Health;
+use crate::postbacks::PostbackRecord;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -21,6 +23,42 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SpoolRecord {
     Click(ClickRow),
+    Postback(Box<PostbackRecord>),
+}
+
+/// Where a batch ended up.
+pub enum Landed<T> {
+    Committed(T),
+    Spooled,
+}
+
+/// How long a batch may wait on the database before it is spooled instead.
+const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Commits through the database when it is up and nothing is spooled ahead
+/// (order), else appends `records()` to the spool and fsyncs. An error means
+/// neither took the batch: the caller must not acknowledge it.
+pub async fn commit_or_spool<T>(
+    spool: &std::sync::Arc<Spool>,
+    health: &Health,
+    commit: impl std::future::Future<Output = anyhow::Result<T>>,
+    records: impl FnOnce() -> Vec<SpoolRecord>,
+) -> io::Result<Landed<T>> {
+    let _order = spool.order.read().await;
+    if spool.pending() == 0 && health.is_up() {
+        match tokio::time::timeout(COMMIT_TIMEOUT, commit).await {
+            Ok(Ok(value)) => return Ok(Landed::Committed(value)),
+            Ok(Err(e)) => tracing::warn!(error = %e, "batch not committed; spooling it"),
+            Err(_) => tracing::warn!("batch not committed within {COMMIT_TIMEOUT:?}; spooling it"),
+        }
+        health.report_failure();
+    }
+    let records = records();
+    let spool = spool.clone();
+    tokio::task::spawn_blocking(move || spool.append(&records))
+        .await
+        .map_err(|e| io::Error::other(e.to_string()))??;
+    Ok(Landed::Spooled)
 }
 
 pub struct Spool {
@@ -285,7 +323,10 @@ mod tests {
         let sessions: Vec<String> = all
             .iter()
             .flat_map(|p| spool.read(p).unwrap().records)
-            .map(|SpoolRecord::Click(c)| c.session_id)
+            .map(|r| match r {
+                SpoolRecord::Click(c) => c.session_id,
+                SpoolRecord::Postback(_) => unreachable!("only clicks were appended"),
+            })
             .collect();
         assert_eq!(sessions, ["s1", "s2", "s3"]);
         spool.remove(&all[0], 2).unwrap();

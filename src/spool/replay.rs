@@ -4,6 +4,7 @@
 use super::{Spool, SpoolRecord};
 use crate::clicks::ClickRow;
 use crate::clicks::sql::insert_clicks_of_existing_links;
+use crate::postbacks::{PostbackRecord, sql as postback_sql};
 use crate::db::Health;
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
@@ -73,7 +74,7 @@ pub async fn replay_once(
     spool: &Arc<Spool>,
     metrics: &Metrics,
 ) -> anyhow::Result<u64> {
-    let client = pool.get().await?;
+    let mut client = pool.get().await?;
     let sealer = spool.clone();
     let segments = tokio::task::spawn_blocking(move || sealer.seal()).await??;
     let mut total = 0;
@@ -81,25 +82,7 @@ pub async fn replay_once(
         let reader = spool.clone();
         let at = path.clone();
         let segment = tokio::task::spawn_blocking(move || reader.read(&at)).await??;
-        let clicks: Vec<&ClickRow> = segment
-            .records
-            .iter()
-            .map(|record| match record {
-                SpoolRecord::Click(click) => click,
-            })
-            .collect();
-        let mut written = 0;
-        for chunk in clicks.chunks(CHUNK) {
-            written += insert_clicks_of_existing_links(&client, chunk).await?;
-        }
-        metrics.clicks_replayed.inc_by(written);
-        let skipped = clicks.len() as u64 - written;
-        if skipped > 0 {
-            tracing::info!(
-                skipped,
-                "spooled clicks already present or whose link is gone"
-            );
-        }
+        write_in_order(&mut client, &segment.records, metrics).await?;
         let count = segment.records.len() as u64;
         let keeper = spool.clone();
         if segment.corrupt_lines > 0 {
@@ -113,4 +96,90 @@ pub async fn replay_once(
         total += count;
     }
     Ok(total)
+}
+
+/// Writes a segment's records in their order: each run of clicks, then each
+/// run of postbacks, so a postback spooled after its click finds it.
+async fn write_in_order(
+    client: &mut deadpool_postgres::Client,
+    records: &[SpoolRecord],
+    metrics: &Metrics,
+) -> anyhow::Result<()> {
+    let mut rest = records;
+    while let Some(first) = rest.first() {
+        let run = rest
+            .iter()
+            .take_while(|r| std::mem::discriminant(*r) == std::mem::discriminant(first))
+            .count();
+        let (this, next) = rest.split_at(run);
+        rest = next;
+        match first {
+            SpoolRecord::Click(_) => {
+                let clicks: Vec<&ClickRow> = this
+                    .iter()
+                    .filter_map(|r| match r {
+                        SpoolRecord::Click(c) => Some(c),
+                        SpoolRecord::Postback(_) => None,
+                    })
+                    .collect();
+                replay_clicks(client, &clicks, metrics).await?;
+            }
+            SpoolRecord::Postback(_) => {
+                let postbacks: Vec<&PostbackRecord> = this
+                    .iter()
+                    .filter_map(|r| match r {
+                        SpoolRecord::Postback(p) => Some(p.as_ref()),
+                        SpoolRecord::Click(_) => None,
+                    })
+                    .collect();
+                replay_postbacks(client, &postbacks, metrics).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn replay_clicks(
+    client: &mut deadpool_postgres::Client,
+    clicks: &[&ClickRow],
+    metrics: &Metrics,
+) -> anyhow::Result<()> {
+    let mut written = 0;
+    for chunk in clicks.chunks(CHUNK) {
+        let tx = client.transaction().await?;
+        written += insert_clicks_of_existing_links(&tx, chunk).await?;
+        // Conversions that came in while these clicks waited here.
+        let sessions: Vec<&str> = chunk.iter().map(|c| c.session_id.as_str()).collect();
+        postback_sql::match_late_clicks(&tx, Some(&sessions)).await?;
+        tx.commit().await?;
+    }
+    metrics.clicks_replayed.inc_by(written);
+    let skipped = clicks.len() as u64 - written;
+    if skipped > 0 {
+        tracing::info!(
+            skipped,
+            "spooled clicks already present or whose link is gone"
+        );
+    }
+    Ok(())
+}
+
+/// Settles spooled postbacks exactly as the live path would: through the
+/// same dedupe, so one that was also committed before the outage (or is
+/// replayed twice after a crash) counts once.
+async fn replay_postbacks(
+    client: &mut deadpool_postgres::Client,
+    postbacks: &[&PostbackRecord],
+    metrics: &Metrics,
+) -> anyhow::Result<()> {
+    for chunk in postbacks.chunks(CHUNK) {
+        let tx = client.transaction().await?;
+        let settled = postback_sql::settle(&tx, chunk).await?;
+        tx.commit().await?;
+        for s in &settled {
+            metrics.count_postback(s.outcome);
+        }
+        metrics.postbacks_replayed.inc_by(chunk.len() as u64);
+    }
+    Ok(())
 }

@@ -1,0 +1,545 @@
+//! Postback parameters: read from a query string, a form body or a JSON body,
+//! names case-insensitive, every alias of DESIGN.md mapped to one meaning.
+//!
+//! Reading is split in two so authentication can come first: `RawParams`
+//! takes whatever was sent and never fails (a bad pair is remembered, not
+//! thrown), and `RawParams::validate` then says what is wrong, naming the
+//! parameter, only to a caller whose token was right.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// The longest text kept for any one value; longer is refused, not cut.
+const MAX_VALUE_CHARS: usize = 200;
+const MAX_PARAMS: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{parameter}: {message}")]
+pub struct ParamError {
+    pub parameter: String,
+    pub message: String,
+}
+
+impl ParamError {
+    fn new(parameter: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            parameter: parameter.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What was sent: lower-cased names, values as text, in arrival order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawParams {
+    pairs: Vec<(String, String)>,
+    /// The first thing that could not be read at all.
+    problem: Option<ParamError>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Approved,
+    Pending,
+    Rejected,
+    Reversed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Pending => "pending",
+            Self::Rejected => "rejected",
+            Self::Reversed => "reversed",
+        }
+    }
+
+    /// DESIGN.md's four, and the spellings networks send for them.
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "approved" | "approve" | "confirmed" | "locked" | "paid" => Self::Approved,
+            "pending" | "open" | "new" => Self::Pending,
+            "rejected" | "declined" | "denied" => Self::Rejected,
+            "reversed" | "reversal" | "refunded" | "refund" | "chargeback" | "cancelled"
+            | "canceled" => Self::Reversed,
+            _ => return None,
+        })
+    }
+}
+
+/// A postback that passed validation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostbackParams {
+    pub session_id: String,
+    /// `None`: absent. Never negative.
+    pub amount: Option<Decimal>,
+    pub transaction_id: Option<String>,
+    /// ISO 4217, upper case.
+    pub currency: Option<String>,
+    /// '' when absent.
+    pub event: String,
+    pub status: Status,
+    /// `test=1`: checks the set-up end to end, counts nothing.
+    pub test: bool,
+}
+
+const SESSION_ID: &[&str] = &[
+    "sessionid",
+    "affrank_sid",
+    "click_id",
+    "clickid",
+    "subid",
+    "sub_id",
+    "sid",
+    "tid",
+];
+const AMOUNT: &[&str] = &["amount", "commission", "payout", "revenue"];
+const TRANSACTION_ID: &[&str] = &["transaction_id", "txid", "order_id", "oid"];
+const CURRENCY: &[&str] = &["currency"];
+const EVENT: &[&str] = &["event"];
+const STATUS: &[&str] = &["status"];
+const TOKEN: &[&str] = &["token"];
+const TEST: &[&str] = &["test"];
+
+impl RawParams {
+    /// Reads a query string (`a=1&b=2`, `+` as space, percent-escapes).
+    pub fn from_query(query: &[u8]) -> Self {
+        let mut params = Self::default();
+        params.add_form(query, "query string");
+        params
+    }
+
+    /// Adds a POST body: JSON when it says so or looks like it, else a form.
+    pub fn add_body(&mut self, content_type: Option<&str>, body: &[u8]) {
+        let body_is_json = content_type
+            .map(|t| t.to_ascii_lowercase().contains("json"))
+            .unwrap_or_else(|| body.trim_ascii_start().starts_with(b"{"));
+        if body.trim_ascii().is_empty() {
+            return;
+        }
+        if body_is_json {
+            self.add_json(body);
+        } else {
+            self.add_form(body, "body");
+        }
+    }
+
+    fn push(&mut self, name: String, value: String) {
+        if self.pairs.len() >= MAX_PARAMS {
+            self.fail(ParamError::new("request", format!("more than {MAX_PARAMS} parameters")));
+            return;
+        }
+        self.pairs.push((name.to_lowercase(), value));
+    }
+
+    fn fail(&mut self, error: ParamError) {
+        self.problem.get_or_insert(error);
+    }
+
+    fn add_form(&mut self, text: &[u8], whole: &str) {
+        for pair in text.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            let (name, value) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            let name = form_decode(name);
+            let value = form_decode(value);
+            match (name, value) {
+                (Ok(name), Ok(value)) => self.push(name, value),
+                (Ok(name), Err(())) => {
+                    self.fail(ParamError::new(name.to_lowercase(), "not valid UTF-8"));
+                    // Kept so a token can still be read, but never validated.
+                    self.push(name, String::new());
+                }
+                (Err(()), _) => self.fail(ParamError::new(
+                    whole,
+                    "a parameter name is not valid UTF-8",
+                )),
+            }
+        }
+    }
+
+    fn add_json(&mut self, body: &[u8]) {
+        let object: BTreeMap<String, Box<serde_json::value::RawValue>> =
+            match serde_json::from_slice(body) {
+                Ok(object) => object,
+                Err(e) => {
+                    self.fail(ParamError::new(
+                        "body",
+                        format!("not a JSON object of parameters: {e}"),
+                    ));
+                    return;
+                }
+            };
+        for (name, raw) in object {
+            let text = raw.get();
+            // Numbers keep their exact digits: JSON's 12.10 is "12.10", never
+            // a float that would print as 12.1 or 12.099999.
+            let value = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::String(s)) => s,
+                Ok(serde_json::Value::Number(_)) => text.trim().to_owned(),
+                Ok(serde_json::Value::Bool(b)) => b.to_string(),
+                Ok(serde_json::Value::Null) => continue,
+                _ => {
+                    self.fail(ParamError::new(
+                        name.to_lowercase(),
+                        "must be a string, a number or a boolean",
+                    ));
+                    continue;
+                }
+            };
+            self.push(name, value);
+        }
+    }
+
+    /// The secret as sent, if exactly one was.
+    pub fn token(&self) -> Option<&str> {
+        let mut tokens = self.values(TOKEN);
+        let first = tokens.next()?;
+        match tokens.next() {
+            Some(other) if other.1 != first.1 => None,
+            _ => Some(first.1),
+        }
+    }
+
+    /// Every pair with the token masked, for the postback log.
+    pub fn for_log(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        for (name, value) in &self.pairs {
+            let shown = if TOKEN.contains(&name.as_str()) {
+                "***".to_owned()
+            } else {
+                value.chars().take(MAX_VALUE_CHARS * 2).collect()
+            };
+            match map.get_mut(name) {
+                Some(serde_json::Value::Array(list)) => list.push(shown.into()),
+                Some(first) => *first = serde_json::json!([first.take(), shown]),
+                None => {
+                    map.insert(name.clone(), shown.into());
+                }
+            }
+        }
+        serde_json::Value::Object(map)
+    }
+
+    fn values<'a>(&'a self, names: &'a [&str]) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.pairs
+            .iter()
+            .filter(move |(name, _)| names.contains(&name.as_str()))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// The one value of a meaning, trimmed; `None` when absent or empty.
+    /// Two names (or one twice) with different values are refused: which
+    /// one the network meant cannot be guessed.
+    fn one<'a>(&'a self, names: &'a [&'a str]) -> Result<Option<(&'a str, &'a str)>, ParamError> {
+        let mut found: Option<(&'a str, &'a str)> = None;
+        for (name, value) in self.values(names) {
+            let value = value.trim();
+            if value.is_empty() && !AMOUNT.contains(&name) {
+                continue;
+            }
+            match found {
+                Some((first, seen)) if seen != value => {
+                    return Err(ParamError::new(
+                        name,
+                        format!("conflicts with {first}={seen:?}: send one value"),
+                    ));
+                }
+                Some(_) => {}
+                None => found = Some((name, value)),
+            }
+        }
+        if let Some((name, value)) = found
+            && value.chars().count() > MAX_VALUE_CHARS
+        {
+            return Err(ParamError::new(
+                name,
+                format!("longer than {MAX_VALUE_CHARS} characters"),
+            ));
+        }
+        Ok(found)
+    }
+
+    pub fn validate(&self) -> Result<PostbackParams, ParamError> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.clone());
+        }
+        let (sid_name, session_id) = self.one(SESSION_ID)?.ok_or_else(|| {
+            ParamError::new(
+                "sessionId",
+                "required (also accepted as affrank_sid, click_id, clickid, subid, sub_id, sid, tid)",
+            )
+        })?;
+        check_not_macro(sid_name, session_id)?;
+        if !session_id.bytes().all(|b| b.is_ascii_alphanumeric()) || session_id.len() > 64 {
+            return Err(ParamError::new(
+                sid_name,
+                "a session id is letters and digits only (at most 64)",
+            ));
+        }
+        let amount = match self.one(AMOUNT)? {
+            None => None,
+            Some((name, text)) => {
+                check_not_macro(name, text)?;
+                Some(parse_amount(text).map_err(|m| ParamError::new(name, m))?)
+            }
+        };
+        let transaction_id = match self.one(TRANSACTION_ID)? {
+            None => None,
+            Some((name, text)) => {
+                check_not_macro(name, text)?;
+                check_text(name, text)?;
+                Some(text.to_owned())
+            }
+        };
+        let currency = match self.one(CURRENCY)? {
+            None => None,
+            Some((name, text)) => {
+                check_not_macro(name, text)?;
+                if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    return Err(ParamError::new(
+                        name,
+                        "an ISO 4217 code of three letters, like USD or EUR",
+                    ));
+                }
+                Some(text.to_ascii_uppercase())
+            }
+        };
+        let event = match self.one(EVENT)? {
+            None => String::new(),
+            Some((name, text)) => {
+                check_text(name, text)?;
+                text.to_owned()
+            }
+        };
+        let status = match self.one(STATUS)? {
+            None => Status::Approved,
+            Some((name, text)) => Status::parse(text).ok_or_else(|| {
+                ParamError::new(name, "one of approved, pending, rejected, reversed")
+            })?,
+        };
+        let test = match self.one(TEST)? {
+            None => false,
+            Some((name, text)) => match text.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(ParamError::new(name, "1 or 0")),
+            },
+        };
+        Ok(PostbackParams {
+            session_id: session_id.to_owned(),
+            amount,
+            transaction_id,
+            currency,
+            event,
+            status,
+            test,
+        })
+    }
+}
+
+/// `{SubId1}`, `!!commission!!`, `#price#`: the network did not fill its macro in.
+fn check_not_macro(name: &str, value: &str) -> Result<(), ParamError> {
+    let wrapped = |open: &str, close: &str| {
+        value.len() > open.len() + close.len() && value.starts_with(open) && value.ends_with(close)
+    };
+    if wrapped("{", "}") || wrapped("!!", "!!") || wrapped("#", "#") || wrapped("[", "]") {
+        return Err(ParamError::new(
+            name,
+            format!("{value:?} is a macro the network did not fill in; check the postback URL in the network"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(name: &str, value: &str) -> Result<(), ParamError> {
+    if value.chars().any(char::is_control) {
+        return Err(ParamError::new(name, "contains control characters"));
+    }
+    Ok(())
+}
+
+/// Currency symbols a network may put before the amount.
+const SYMBOLS: &[&str] = &[
+    "US$", "A$", "C$", "NZ$", "R$", "$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₪", "฿", "₫", "₱",
+    "zł", "kr", "CHF",
+];
+
+/// `12.50`, ` 12.50 `, `+12.50`, `$12.50`, `+$12.50`: yes.
+/// `12,50`, `1e3`, `NaN`, `-5`, ``: no, with the reason.
+pub fn parse_amount(text: &str) -> Result<Decimal, String> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err("empty: send a decimal like 12.50, or leave the parameter out for a lead".into());
+    }
+    if rest.starts_with('-') {
+        return Err("must not be negative: report a refund with status=reversed".into());
+    }
+    rest = rest.strip_prefix('+').unwrap_or(rest);
+    if let Some(symbol) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
+        rest = rest[symbol.len()..].trim_start();
+    }
+    rest = rest.strip_prefix('+').unwrap_or(rest);
+    let (whole, fraction) = match rest.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (rest, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !fraction.is_none_or(digits) {
+        return Err(format!(
+            "{text:?} is not a decimal amount: digits with a dot, like 12.50 (no comma, no exponent)"
+        ));
+    }
+    if whole.trim_start_matches('0').len() > 15 || fraction.is_some_and(|f| f.len() > 10) {
+        return Err("out of range: at most 15 digits before the dot and 10 after".into());
+    }
+    Decimal::from_str(rest).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// `+` is a space and `%XX` a byte; the result must be UTF-8.
+fn form_decode(bytes: &[u8]) -> Result<String, ()> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn query(q: &str) -> Result<PostbackParams, ParamError> {
+        RawParams::from_query(q.as_bytes()).validate()
+    }
+
+    #[test]
+    fn amounts_networks_send_are_read_exactly() {
+        for (text, expected) in [
+            ("12.50", "12.50"),
+            (" 12.50 ", "12.50"),
+            ("+12.50", "12.50"),
+            ("$12.50", "12.50"),
+            ("+$12.50", "12.50"),
+            ("€ 7", "7"),
+            ("0", "0"),
+            ("0.1", "0.1"),
+            ("123456789012345.0123456789", "123456789012345.0123456789"),
+        ] {
+            assert_eq!(
+                parse_amount(text).unwrap(),
+                Decimal::from_str(expected).unwrap(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_amounts_are_refused() {
+        for text in ["12,50", "1e3", "NaN", "", "  ", "-5", "12.", ".5", "1.2.3", "$", "0x10", "inf", "１２"] {
+            assert!(parse_amount(text).is_err(), "{text:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn every_alias_and_any_case_is_read() {
+        for name in SESSION_ID {
+            let p = query(&format!("{}=abc123&token=t", name.to_uppercase())).unwrap();
+            assert_eq!(p.session_id, "abc123");
+        }
+        for name in AMOUNT {
+            let p = query(&format!("sid=a&{name}=3.20")).unwrap();
+            assert_eq!(p.amount, Some(Decimal::from_str("3.20").unwrap()));
+        }
+        for name in TRANSACTION_ID {
+            let p = query(&format!("sid=a&{name}=T-1")).unwrap();
+            assert_eq!(p.transaction_id.as_deref(), Some("T-1"));
+        }
+        let p = query("SessionId=a&Currency=eur&EVENT=Sale&Status=PENDING").unwrap();
+        assert_eq!(p.currency.as_deref(), Some("EUR"));
+        assert_eq!(p.event, "Sale");
+        assert_eq!(p.status, Status::Pending);
+    }
+
+    #[test]
+    fn errors_name_the_parameter() {
+        let e = query("amount=1").unwrap_err();
+        assert_eq!(e.parameter, "sessionId");
+        assert_eq!(query("sid=a&payout=12,50").unwrap_err().parameter, "payout");
+        assert_eq!(query("sid=a&amount=").unwrap_err().parameter, "amount");
+        assert_eq!(query("sid=a&currency=EURO").unwrap_err().parameter, "currency");
+        assert_eq!(query("sid=a&status=maybe").unwrap_err().parameter, "status");
+        assert_eq!(query("sid=a&amount=1&payout=2").unwrap_err().parameter, "payout");
+        assert_eq!(query("sid={SubId1}").unwrap_err().parameter, "sid");
+        assert_eq!(query("sid=a&txid=!!transID!!").unwrap_err().parameter, "txid");
+        assert_eq!(query("sid=a'%3B--").unwrap_err().parameter, "sid");
+        let bad = RawParams::from_query(b"sid=a&event=%FF%FE").validate().unwrap_err();
+        assert_eq!((bad.parameter.as_str(), bad.message.as_str()), ("event", "not valid UTF-8"));
+    }
+
+    #[test]
+    fn json_numbers_keep_their_digits_and_forms_work() {
+        let mut raw = RawParams::default();
+        raw.add_body(Some("application/json"), br#"{"clickId":"abc","payout":12.10,"Token":"s"}"#);
+        let p = raw.validate().unwrap();
+        assert_eq!(p.amount.unwrap().to_string(), "12.10");
+        assert_eq!(raw.token(), Some("s"));
+        let mut form = RawParams::from_query(b"token=s");
+        form.add_body(
+            Some("application/x-www-form-urlencoded"),
+            b"sub_id=x1&commission=%2B%2412.50&event=Sale+Lead",
+        );
+        let p = form.validate().unwrap();
+        assert_eq!(p.amount.unwrap().to_string(), "12.50");
+        assert_eq!(p.event, "Sale Lead");
+    }
+
+    #[test]
+    fn the_token_is_masked_in_the_log_and_conflicting_tokens_are_none() {
+        let raw = RawParams::from_query(b"sid=a&token=secret&TOKEN=secret");
+        assert_eq!(raw.token(), Some("secret"));
+        assert!(!raw.for_log().to_string().contains("secret"));
+        assert_eq!(RawParams::from_query(b"token=a&token=b").token(), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_never_panic(query in proptest::collection::vec(any::<u8>(), 0..400),
+                                 body in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut raw = RawParams::from_query(&query);
+            raw.add_body(None, &body);
+            let _ = raw.validate();
+            let _ = raw.for_log();
+        }
+
+        #[test]
+        fn decimal_strings_round_trip(whole in 0u64..10_000_000, cents in 0u32..100) {
+            let text = format!("{whole}.{cents:02}");
+            prop_assert_eq!(parse_amount(&text).unwrap().to_string(), text);
+        }
+    }
+}
