@@ -435,3 +435,42 @@ impl Sidecar {
         rewritten["links"][0]["id"].as_str().unwrap().to_owned()
     }
 }
+
+/// A postback's status code and JSON answer.
+pub async fn send_postback(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+impl TestApp {
+    pub fn postback_url(&self, site_id: &str) -> String {
+        format!("{}/api/v1/postbacks/{site_id}", self.address)
+    }
+
+    /// `GET /api/v1/postbacks/{site}?{query}`.
+    pub async fn postback(&self, site_id: &str, query: &str) -> (u16, Value) {
+        send_postback(
+            self.http
+                .get(format!("{}?{query}", self.postback_url(site_id))),
+        )
+        .await
+    }
+
+    /// A click on a fresh link of `site`; its session id.
+    pub async fn session(&self, site: &TestSite) -> String {
+        let link = self
+            .register_link(site, "https://prf.hn/click/camref:1")
+            .await;
+        session_of(&location(&self.click(&link).await))
+    }
+}
+
+/// One value of the Prometheus text, by its full series name.
+pub fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}

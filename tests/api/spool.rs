@@ -197,10 +197,3 @@ async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
     );
     drop_database(name);
 }
-
-fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-        .map(|v| v.trim().parse().unwrap())
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-}

@@ -1,0 +1,487 @@
+//! Postbacks through the real server: every outcome of DESIGN.md, every
+//! alias, GET, form and JSON, the log, currencies, flags and hostile input.
+
+use crate::helpers::*;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::str::FromStr;
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+async fn conversion(app: &TestApp, site: &TestSite) -> tokio_postgres::Row {
+    let client = app.pool.get().await.unwrap();
+    client
+        .query_one(
+            "SELECT status, amount, currency, amount_site, unconverted, is_lead, link_id, \
+             keyword, page_url, clicked_at IS NOT NULL, fast_conversion, bot_click, event, \
+             transaction_id, session_id FROM conversions WHERE site_id = $1",
+            &[&site.id],
+        )
+        .await
+        .unwrap()
+}
+
+async fn approved_revenue(app: &TestApp, site: &TestSite) -> Decimal {
+    let client = app.pool.get().await.unwrap();
+    client
+        .query_one(
+            "SELECT coalesce(sum(amount_site), 0) FROM conversions \
+             WHERE site_id = $1 AND status = 'approved'",
+            &[&site.id],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn log_rows(app: &TestApp, site: &TestSite, query: &str) -> Vec<Value> {
+    let response = app
+        .http
+        .get(format!("{}/api/v1/postbacks/log?{query}", app.address))
+        .bearer_auth(&site.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["rows"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_matched_conversion_takes_its_clicks_page_keyword_link_and_day() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let sid = app.session(&site).await;
+    let (status, body) = app
+        .postback(
+            &site.id,
+            &format!("sessionId={sid}&amount=12.50&transaction_id=T1&token={}", site.secret),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("matched")), "{body}");
+    let row = conversion(&app, &site).await;
+    assert_eq!(row.get::<_, String>(0), "approved");
+    assert_eq!(row.get::<_, Decimal>(1), dec("12.50"));
+    assert_eq!(row.get::<_, Option<Decimal>>(3), Some(dec("12.50")));
+    assert!(!row.get::<_, bool>(5), "a sale, not a lead");
+    assert!(row.get::<_, Option<String>>(6).is_some(), "the link");
+    assert_eq!(row.get::<_, Option<String>>(7).as_deref(), Some("best running shoes"));
+    assert_eq!(row.get::<_, Option<String>>(8).as_deref(), Some("https://blog.test/best-shoes/"));
+    assert!(row.get::<_, bool>(9), "the click's time");
+    assert!(row.get::<_, bool>(10), "under a second after the click: flagged");
+    let history = app
+        .count("SELECT count(*) FROM conversion_status_history")
+        .await;
+    assert_eq!(history, 1);
+}
+
+#[tokio::test]
+async fn every_outcome_of_the_design_table() {
+    let app = spawn_app_with(|c| {
+        c.postback_address_rate = 1;
+        c.postback_address_burst = 30;
+    })
+    .await;
+    let site = app.add_site().await;
+    let sid = app.session(&site).await;
+    let t = &site.secret;
+    let cases: Vec<(String, u16, &str, Option<&str>)> = vec![
+        (format!("sid={sid}&amount=5&oid=A&token={t}"), 200, "matched", None),
+        (format!("sid=NoSuchClick1&amount=5&oid=B&token={t}"), 200, "unmatched", None),
+        (format!("sid={sid}&amount=5&oid=A&token={t}"), 200, "duplicate", None),
+        (format!("sid={sid}&amount=5&oid=A&status=reversed&token={t}"), 200, "updated", None),
+        (format!("amount=5&token={t}"), 400, "invalid", Some("sessionId")),
+        (format!("sid={sid}&amount=12,50&token={t}"), 400, "invalid", Some("amount")),
+        (format!("sid={sid}&currency=E&token={t}"), 400, "invalid", Some("currency")),
+        (format!("sid={sid}&amount=5"), 401, "unauthorized", None),
+        (format!("sid={sid}&amount=5&token=wrong"), 401, "unauthorized", None),
+        (format!("sid={sid}&test=1&token={t}"), 200, "test", None),
+    ];
+    for (query, status, outcome, parameter) in &cases {
+        let (got, body) = app.postback(&site.id, query).await;
+        assert_eq!((got, body["status"].as_str()), (*status, Some(*outcome)), "{query}: {body}");
+        assert_eq!(body["parameter"].as_str(), *parameter, "{query}: {body}");
+    }
+    let (got, body) = app
+        .postback("AAAAAAAAAAAAAAAAAAAA", &format!("sid={sid}&token={t}"))
+        .await;
+    assert_eq!((got, body["status"].as_str()), (404, Some("unknown_site")));
+
+    // Every request that reached the handler has its log row, newest first.
+    let rows = log_rows(&app, &site, "limit=500").await;
+    let outcomes: Vec<&str> = rows.iter().rev().map(|r| r["outcome"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = cases.iter().map(|c| c.2).collect();
+    assert_eq!(outcomes, expected);
+    assert!(
+        rows.iter().all(|r| r["params"].get("token").is_none_or(|v| v == "***")),
+        "the token is masked in the log"
+    );
+    assert!(!serde_json::to_string(&rows).unwrap().contains(t.as_str()));
+    let invalid = log_rows(&app, &site, "status=invalid").await;
+    assert_eq!(invalid.len(), 3);
+    assert_eq!(invalid[0]["http_status"], 400);
+
+    // Over the address's burst: 429 with Retry-After, counted, not logged.
+    let mut limited = None;
+    for _ in 0..40 {
+        let response = app
+            .http
+            .get(format!("{}?sid={sid}&token={t}&test=1", app.postback_url(&site.id)))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    let limited = limited.expect("the burst of 30 runs out");
+    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["status"], "rate_limited");
+    assert!(metric(&app.metrics().await, "affrank_postbacks_total{outcome=\"rate_limited\"}") >= 1.0);
+    assert_eq!(
+        log_rows(&app, &site, "status=rate_limited").await.len(),
+        0,
+        "rate-limited requests are counted, not logged"
+    );
+}
+
+#[tokio::test]
+async fn every_alias_in_any_case_over_get_form_and_json() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let t = &site.secret;
+    let sids = ["sessionId", "affrank_sid", "click_id", "clickid", "subid", "sub_id", "sid", "tid"];
+    let amounts = ["amount", "commission", "payout", "revenue"];
+    let txids = ["transaction_id", "txid", "order_id", "oid"];
+    let mut n = 0;
+    for (i, sid_name) in sids.iter().enumerate() {
+        let amount_name = amounts[i % amounts.len()];
+        let tx_name = txids[i % txids.len()];
+        for transport in ["get", "form", "json"] {
+            n += 1;
+            let sid = format!("Session{n}");
+            let fields = [
+                (sid_name.to_uppercase(), sid.clone()),
+                (amount_name.to_string(), format!("{n}.25")),
+                (tx_name.to_string(), format!("TX-{n}")),
+                ("Currency".into(), "usd".into()),
+                ("EVENT".into(), "Sale".into()),
+                ("Status".into(), "Pending".into()),
+                ("TOKEN".into(), t.clone()),
+            ];
+            let url = app.postback_url(&site.id);
+            let request = match transport {
+                "get" => {
+                    let query: Vec<String> =
+                        fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    app.http.get(format!("{url}?{}", query.join("&")))
+                }
+                "form" => {
+                    let body: String = url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                        .finish();
+                    app.http
+                        .post(&url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(body)
+                }
+                _ => {
+                    let object: serde_json::Map<String, Value> =
+                        fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                    app.http.post(&url).json(&object)
+                }
+            };
+            let (status, body) = send_postback(request).await;
+            assert_eq!((status, body["status"].as_str()), (200, Some("unmatched")), "{sid_name} over {transport}: {body}");
+            let client = app.pool.get().await.unwrap();
+            let row = client
+                .query_one(
+                    "SELECT amount, transaction_id, status, currency, event FROM conversions \
+                     WHERE session_id = $1",
+                    &[&sid],
+                )
+                .await
+                .unwrap();
+            assert_eq!(row.get::<_, Decimal>(0), dec(&format!("{n}.25")));
+            assert_eq!(row.get::<_, String>(1), format!("TX-{n}"));
+            assert_eq!(row.get::<_, String>(2), "pending");
+            assert_eq!(row.get::<_, String>(3), "USD");
+            assert_eq!(row.get::<_, String>(4), "Sale");
+        }
+    }
+    // A JSON number keeps its digits: 7.10 is 7.10, never a float.
+    let (status, _) = send_postback(
+        app.http
+            .post(app.postback_url(&site.id))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"clickid":"JsonNumber","payout":7.10,"txid":"J","token":"{t}"}}"#)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversions WHERE amount::text = '7.10'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn amounts_in_the_forms_networks_send_and_the_malformed_ones_refused() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let t = &site.secret;
+    for (n, amount) in [" 12.50 ", "+12.50", "$12.50", "%2B%2412.50"].iter().enumerate() {
+        let (status, body) = app
+            .postback(&site.id, &format!("sid=S{n}&amount={}&oid=O{n}&token={t}", amount.replace(' ', "%20")))
+            .await;
+        assert_eq!(status, 200, "{amount}: {body}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversions WHERE amount = 12.50").await,
+        4
+    );
+    for amount in ["12,50", "1e3", "NaN", "", "-3", "12.5.0"] {
+        let (status, body) = app
+            .postback(&site.id, &format!("sid=Bad&amount={amount}&token={t}"))
+            .await;
+        assert_eq!(status, 400, "{amount:?}");
+        assert_eq!(body["parameter"], "amount", "{amount:?}: {body}");
+        assert!(body["message"].as_str().unwrap().starts_with("amount: "), "{body}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM conversions").await, 4);
+}
+
+#[tokio::test]
+async fn a_reversal_after_approval_takes_the_revenue_out_and_keeps_the_history() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let sid = app.session(&site).await;
+    let t = &site.secret;
+    let other = app.session(&site).await;
+    app.postback(&site.id, &format!("sid={other}&amount=3.00&oid=KEEP&token={t}")).await;
+    let base = format!("sid={sid}&amount=40.00&oid=R1&token={t}");
+    assert_eq!(app.postback(&site.id, &format!("{base}&status=pending")).await.1["status"], "matched");
+    assert_eq!(approved_revenue(&app, &site).await, dec("3.00"), "pending is not revenue");
+    assert_eq!(app.postback(&site.id, &format!("{base}&status=approved")).await.1["status"], "updated");
+    assert_eq!(approved_revenue(&app, &site).await, dec("43.00"));
+    // The refund postback often has no amount: the amount is kept, the status changes.
+    let (_, body) = app
+        .postback(&site.id, &format!("sid={sid}&oid=R1&status=reversed&token={t}"))
+        .await;
+    assert_eq!(body["status"], "updated");
+    assert_eq!(approved_revenue(&app, &site).await, dec("3.00"), "the reversal drops revenue by 40.00");
+    let (_, again) = app
+        .postback(&site.id, &format!("sid={sid}&oid=R1&status=reversed&token={t}"))
+        .await;
+    assert_eq!(again["status"], "duplicate");
+    let client = app.pool.get().await.unwrap();
+    let history: Vec<String> = client
+        .query(
+            "SELECT h.status FROM conversion_status_history h JOIN conversions c \
+             ON c.id = h.conversion_id WHERE c.transaction_id = 'R1' ORDER BY h.id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(history, ["pending", "approved", "reversed"]);
+    let amount: Decimal = client
+        .query_one("SELECT amount FROM conversions WHERE transaction_id = 'R1'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(amount, dec("40.00"));
+}
+
+#[tokio::test]
+async fn without_a_transaction_id_session_and_event_dedupe() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let sid = app.session(&site).await;
+    let t = &site.secret;
+    let send = |q: String| {
+        let app = &app;
+        let site = &site;
+        async move { app.postback(&site.id, &q).await.1["status"].as_str().unwrap().to_owned() }
+    };
+    assert_eq!(send(format!("sid={sid}&event=Lead&token={t}")).await, "matched");
+    assert_eq!(send(format!("sid={sid}&event=lead&token={t}")).await, "duplicate");
+    assert_eq!(send(format!("sid={sid}&event=Sale&amount=9&token={t}")).await, "matched");
+    assert_eq!(send(format!("sid={sid}&event=Sale&status=rejected&token={t}")).await, "updated");
+    let client = app.pool.get().await.unwrap();
+    let lead: bool = client
+        .query_one("SELECT is_lead FROM conversions WHERE event = 'Lead'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(lead, "no amount: a lead");
+}
+
+#[tokio::test]
+async fn currencies_convert_with_the_sites_rates_and_an_unknown_one_is_flagged() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let response = app
+        .http
+        .put(format!("{}/api/v1/site", app.address))
+        .bearer_auth(&site.api_key)
+        .json(&json!({"currency_rates": {"EUR": "1.10"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await; // the site cache refreshes
+    let t = &site.secret;
+    app.postback(&site.id, &format!("sid=Eur1&amount=10.00&currency=eur&oid=E&token={t}")).await;
+    app.postback(&site.id, &format!("sid=Jpy1&amount=1000&currency=JPY&oid=J&token={t}")).await;
+    let client = app.pool.get().await.unwrap();
+    let eur = client
+        .query_one("SELECT amount, currency, amount_site, unconverted FROM conversions WHERE transaction_id = 'E'", &[])
+        .await
+        .unwrap();
+    assert_eq!(eur.get::<_, Decimal>(0), dec("10.00"), "the original amount is kept");
+    assert_eq!(eur.get::<_, String>(1), "EUR");
+    assert_eq!(eur.get::<_, Option<Decimal>>(2), Some(dec("11")));
+    assert!(!eur.get::<_, bool>(3));
+    let jpy = client
+        .query_one("SELECT amount_site, unconverted FROM conversions WHERE transaction_id = 'J'", &[])
+        .await
+        .unwrap();
+    assert_eq!(jpy.get::<_, Option<Decimal>>(0), None, "never counted 1:1");
+    assert!(jpy.get::<_, bool>(1));
+}
+
+#[tokio::test]
+async fn a_conversion_on_a_bot_click_is_flagged() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let link = app.register_link(&site, "https://prf.hn/click/camref:9").await;
+    let response = app
+        .http
+        .get(format!("{}/go/{link}", app.address))
+        .header("user-agent", "Googlebot/2.1 (+http://www.google.com/bot.html)")
+        .send()
+        .await
+        .unwrap();
+    let sid = session_of(&location(&response));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.postback(&site.id, &format!("sid={sid}&amount=1&token={}", site.secret)).await;
+    let row = conversion(&app, &site).await;
+    assert!(row.get::<_, bool>(11), "bot click");
+    assert!(!row.get::<_, bool>(10), "over a second after the click: not flagged fast");
+}
+
+#[tokio::test]
+async fn hostile_input_is_refused_or_stored_as_text() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let t = &site.secret;
+    // 100 KB of query string.
+    let long = "x".repeat(100 * 1024);
+    let path = format!("/api/v1/postbacks/{}?sid=a&junk={long}&token={t}", site.id);
+    let status = raw_get_status(&app.address, &path).await;
+    assert!([413, 414, 431].contains(&status), "{status}");
+    let response = app
+        .http
+        .post(app.postback_url(&site.id))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("sid=a&token={t}&junk={long}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    // Invalid UTF-8 names its parameter.
+    let (status, body) = app
+        .postback(&site.id, &format!("sid=a&event=%C3%28&token={t}"))
+        .await;
+    assert_eq!((status, body["parameter"].as_str()), (400, Some("event")));
+    // SQL-looking and script values are text, stored as sent.
+    let script = "<script>alert(1)</script>";
+    let sql = "x'); DROP TABLE conversions; --";
+    let query = format!(
+        "sid=Hostile1&oid={}&event={}&token={t}",
+        urlencode(sql),
+        urlencode(script)
+    );
+    let (status, body) = app.postback(&site.id, &query).await;
+    assert_eq!(status, 200, "{body}");
+    let row = conversion(&app, &site).await;
+    assert_eq!(row.get::<_, String>(12), script);
+    assert_eq!(row.get::<_, String>(13), sql);
+    let rows = log_rows(&app, &site, "").await;
+    assert_eq!(rows[0]["params"]["event"], script);
+    // A script in the session id is refused, and the log keeps it as text.
+    let (status, body) = app
+        .postback(&site.id, &format!("sid={}&token={t}", urlencode(script)))
+        .await;
+    assert_eq!((status, body["parameter"].as_str()), (400, Some("sid")));
+    assert_eq!(log_rows(&app, &site, "limit=1").await[0]["params"]["sid"], script);
+    assert_eq!(app.count("SELECT count(*) FROM conversions").await, 1);
+}
+
+#[tokio::test]
+async fn the_log_needs_the_api_key_and_validates_its_parameters() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let url = format!("{}/api/v1/postbacks/log", app.address);
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 401);
+    for query in ["limit=0", "limit=x", "status=nope"] {
+        let response = app
+            .http
+            .get(format!("{url}?{query}"))
+            .bearer_auth(&site.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+    }
+    // Another site's postbacks are not in this site's log.
+    let other = app.add_site().await;
+    app.postback(&other.id, &format!("sid=a&test=1&token={}", other.secret)).await;
+    assert!(log_rows(&app, &site, "").await.is_empty());
+    assert_eq!(log_rows(&app, &other, "").await.len(), 1);
+}
+
+#[tokio::test]
+async fn log_rows_older_than_the_retention_are_pruned() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    app.postback(&site.id, &format!("sid=a&test=1&token={}", site.secret)).await;
+    let client = app.pool.get().await.unwrap();
+    client
+        .execute(
+            "INSERT INTO postback_log (received_at, site_id, method, params, outcome, http_status, message) \
+             SELECT now() - interval '91 days', $1, 'GET', '{}', 'test', 200, 'old' FROM generate_series(1, 25000)",
+            &[&site.id],
+        )
+        .await
+        .unwrap();
+    let before = chrono::Utc::now() - chrono::Duration::days(90);
+    let pruned = affrank::postbacks::sql::prune_log(&client, before).await.unwrap();
+    assert_eq!(pruned, 25_000);
+    assert_eq!(app.count("SELECT count(*) FROM postback_log").await, 1);
+}
+
+pub fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The status of a GET sent over a bare socket: HTTP clients refuse to
+/// build the oversized URIs a hostile caller can still send.
+async fn raw_get_status(address: &str, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    // The server may answer and close before reading it all.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut head = vec![0u8; 64];
+    let n = stream.read(&mut head).await.unwrap();
+    let line = String::from_utf8_lossy(&head[..n]).to_string();
+    line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status in {line:?}"))
+}
