@@ -7,6 +7,7 @@ mod corpus;
 mod embedded;
 mod helpers;
 mod ops;
+mod postback_durability;
 mod postbacks;
 mod rewrite;
 mod sites;
