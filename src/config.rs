@@ -201,7 +201,10 @@ impl Config {
             )?,
             trusted_proxies,
             log_format,
-            postback_site_rate: parse("AFFRANK_POSTBACK_SITE_RATE", get("AFFRANK_POSTBACK_SITE_RATE"))?,
+            postback_site_rate: parse(
+                "AFFRANK_POSTBACK_SITE_RATE",
+                get("AFFRANK_POSTBACK_SITE_RATE"),
+            )?,
             postback_site_burst: parse(
                 "AFFRANK_POSTBACK_SITE_BURST",
                 get("AFFRANK_POSTBACK_SITE_BURST"),

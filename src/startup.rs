@@ -3,16 +3,16 @@
 use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
 use crate::clicks::writer::ClickWriter;
-use crate::group_commit::Writers;
-use crate::postbacks::limits::Limits;
-use crate::postbacks::writer::PostbackWriter;
 use crate::config::Config;
 use crate::db::{
     self, Health,
     embedded::{Cluster, Ownership},
 };
+use crate::group_commit::Writers;
 use crate::links::snapshot;
 use crate::links::sql::recent_links;
+use crate::postbacks::limits::Limits;
+use crate::postbacks::writer::PostbackWriter;
 use crate::spool::{Spool, replay};
 use crate::state::{AppState, SharedState};
 use crate::telemetry::Metrics;

@@ -76,7 +76,10 @@ impl Metrics {
             )
             .expect("metric"),
             postbacks: IntCounterVec::new(
-                Opts::new("postbacks_total", "Postbacks by outcome (rate_limited included)"),
+                Opts::new(
+                    "postbacks_total",
+                    "Postbacks by outcome (rate_limited included)",
+                ),
                 &["outcome"],
             )
             .expect("metric"),
@@ -86,7 +89,9 @@ impl Metrics {
             ),
             postback_batch_size: Histogram::with_opts(
                 HistogramOpts::new("postback_batch_size", "Postbacks per group commit").buckets(
-                    vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0],
+                    vec![
+                        1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+                    ],
                 ),
             )
             .expect("metric"),

@@ -62,7 +62,11 @@ pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
         outcome: Outcome::Invalid,
         message: String::new(),
     };
-    let site = match state.postback_sites.lookup(&state.pool, &request.site_id).await {
+    let site = match state
+        .postback_sites
+        .lookup(&state.pool, &request.site_id)
+        .await
+    {
         Lookup::Found(site) => site,
         Lookup::Unknown => {
             return refuse(&state, record, Outcome::UnknownSite, "no such site", None).await;
@@ -70,7 +74,14 @@ pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
         Lookup::Unavailable => return unavailable(),
     };
     if !raw.token().is_some_and(|t| site.token_matches(t)) {
-        return refuse(&state, record, Outcome::Unauthorized, "token missing or wrong", None).await;
+        return refuse(
+            &state,
+            record,
+            Outcome::Unauthorized,
+            "token missing or wrong",
+            None,
+        )
+        .await;
     }
     if let Err(wait) = state.postback_limits.check_site(&site.id) {
         return rate_limited(&state, wait);
@@ -79,7 +90,14 @@ pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
         Ok(params) => params,
         Err(e) => {
             let message = e.to_string();
-            return refuse(&state, record, Outcome::Invalid, &message, Some(&e.parameter)).await;
+            return refuse(
+                &state,
+                record,
+                Outcome::Invalid,
+                &message,
+                Some(&e.parameter),
+            )
+            .await;
         }
     };
     if params.test {
@@ -135,7 +153,12 @@ async fn settle(state: &AppState, record: PostbackRecord, parameter: Option<&str
     }
 }
 
-fn answer(status: StatusCode, outcome: Outcome, message: &str, parameter: Option<&str>) -> Response {
+fn answer(
+    status: StatusCode,
+    outcome: Outcome,
+    message: &str,
+    parameter: Option<&str>,
+) -> Response {
     let mut body = json!({ "status": outcome.as_str(), "message": message });
     if let Some(parameter) = parameter {
         body["parameter"] = json!(parameter);
@@ -151,10 +174,9 @@ fn rate_limited(state: &AppState, wait: RetryAfter) -> Response {
         "over the postback rate limit; try again later",
         None,
     );
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from(wait.seconds()),
-    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait.seconds()));
     response
 }
 

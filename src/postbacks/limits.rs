@@ -59,11 +59,9 @@ impl Limits {
     pub fn check_site(&self, site_id: &str) -> Result<(), RetryAfter> {
         let limiter = match self.per_site.get(site_id) {
             Some(limiter) => limiter,
-            None => self
-                .per_site
-                .get_with(site_id.to_owned(), || {
-                    Arc::new(RateLimiter::direct(self.site_quota))
-                }),
+            None => self.per_site.get_with(site_id.to_owned(), || {
+                Arc::new(RateLimiter::direct(self.site_quota))
+            }),
         };
         check(&limiter)
     }
@@ -130,8 +128,16 @@ mod tests {
     fn one_ipv6_slash_64_is_one_key() {
         let limits = Limits::new(10, 10, 1, 1);
         assert!(limits.check_address("2001:db8::1".parse().unwrap()).is_ok());
-        assert!(limits.check_address("2001:db8::ffff:2".parse().unwrap()).is_err());
-        assert!(limits.check_address("2001:db8:0:1::1".parse().unwrap()).is_ok());
+        assert!(
+            limits
+                .check_address("2001:db8::ffff:2".parse().unwrap())
+                .is_err()
+        );
+        assert!(
+            limits
+                .check_address("2001:db8:0:1::1".parse().unwrap())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -141,6 +147,10 @@ mod tests {
             let address = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n as u32));
             let _ = limits.check_address(address);
         }
-        assert!(limits.address_keys() <= MAX_KEYS, "{}", limits.address_keys());
+        assert!(
+            limits.address_keys() <= MAX_KEYS,
+            "{}",
+            limits.address_keys()
+        );
     }
 }

@@ -130,7 +130,10 @@ impl RawParams {
 
     fn push(&mut self, name: String, value: String) {
         if self.pairs.len() >= MAX_PARAMS {
-            self.fail(ParamError::new("request", format!("more than {MAX_PARAMS} parameters")));
+            self.fail(ParamError::new(
+                "request",
+                format!("more than {MAX_PARAMS} parameters"),
+            ));
             return;
         }
         self.pairs.push((name.to_lowercase(), value));
@@ -351,7 +354,9 @@ fn check_not_macro(name: &str, value: &str) -> Result<(), ParamError> {
     if wrapped("{", "}") || wrapped("!!", "!!") || wrapped("#", "#") || wrapped("[", "]") {
         return Err(ParamError::new(
             name,
-            format!("{value:?} is a macro the network did not fill in; check the postback URL in the network"),
+            format!(
+                "{value:?} is a macro the network did not fill in; check the postback URL in the network"
+            ),
         ));
     }
     Ok(())
@@ -375,7 +380,9 @@ const SYMBOLS: &[&str] = &[
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     let mut rest = text.trim();
     if rest.is_empty() {
-        return Err("empty: send a decimal like 12.50, or leave the parameter out for a lead".into());
+        return Err(
+            "empty: send a decimal like 12.50, or leave the parameter out for a lead".into(),
+        );
     }
     if rest.starts_with('-') {
         return Err("must not be negative: report a refund with status=reversed".into());
@@ -408,15 +415,13 @@ fn form_decode(bytes: &[u8]) -> Result<String, ()> {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -460,7 +465,9 @@ mod tests {
 
     #[test]
     fn malformed_amounts_are_refused() {
-        for text in ["12,50", "1e3", "NaN", "", "  ", "-5", "12.", ".5", "1.2.3", "$", "0x10", "inf", "１２"] {
+        for text in [
+            "12,50", "1e3", "NaN", "", "  ", "-5", "12.", ".5", "1.2.3", "$", "0x10", "inf", "１２",
+        ] {
             assert!(parse_amount(text).is_err(), "{text:?} was accepted");
         }
     }
@@ -491,20 +498,37 @@ mod tests {
         assert_eq!(e.parameter, "sessionId");
         assert_eq!(query("sid=a&payout=12,50").unwrap_err().parameter, "payout");
         assert_eq!(query("sid=a&amount=").unwrap_err().parameter, "amount");
-        assert_eq!(query("sid=a&currency=EURO").unwrap_err().parameter, "currency");
+        assert_eq!(
+            query("sid=a&currency=EURO").unwrap_err().parameter,
+            "currency"
+        );
         assert_eq!(query("sid=a&status=maybe").unwrap_err().parameter, "status");
-        assert_eq!(query("sid=a&amount=1&payout=2").unwrap_err().parameter, "payout");
+        assert_eq!(
+            query("sid=a&amount=1&payout=2").unwrap_err().parameter,
+            "payout"
+        );
         assert_eq!(query("sid={SubId1}").unwrap_err().parameter, "sid");
-        assert_eq!(query("sid=a&txid=!!transID!!").unwrap_err().parameter, "txid");
+        assert_eq!(
+            query("sid=a&txid=!!transID!!").unwrap_err().parameter,
+            "txid"
+        );
         assert_eq!(query("sid=a'%3B--").unwrap_err().parameter, "sid");
-        let bad = RawParams::from_query(b"sid=a&event=%FF%FE").validate().unwrap_err();
-        assert_eq!((bad.parameter.as_str(), bad.message.as_str()), ("event", "not valid UTF-8"));
+        let bad = RawParams::from_query(b"sid=a&event=%FF%FE")
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            (bad.parameter.as_str(), bad.message.as_str()),
+            ("event", "not valid UTF-8")
+        );
     }
 
     #[test]
     fn json_numbers_keep_their_digits_and_forms_work() {
         let mut raw = RawParams::default();
-        raw.add_body(Some("application/json"), br#"{"clickId":"abc","payout":12.10,"Token":"s"}"#);
+        raw.add_body(
+            Some("application/json"),
+            br#"{"clickId":"abc","payout":12.10,"Token":"s"}"#,
+        );
         let p = raw.validate().unwrap();
         assert_eq!(p.amount.unwrap().to_string(), "12.10");
         assert_eq!(raw.token(), Some("s"));

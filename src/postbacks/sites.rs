@@ -3,8 +3,8 @@
 //! network does not cost a site query per postback, and a site already
 //! known keeps taking postbacks (into the spool) while the database is away.
 
-use crate::sites::sql::find_site;
 use crate::ids::SiteId;
+use crate::sites::sql::find_site;
 use deadpool_postgres::Pool;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};

@@ -1,11 +1,11 @@
 //! Settling postbacks, a batch at a time, and the postback log.
 //!
-//! A batch is one transaction: per dedupe key kind, one `INSERT … ON
-//! CONFLICT DO UPDATE` that inserts new conversions (matched to their click
-//! in the same statement), changes the status of known ones, records every
-//! change in the history, and says per row what happened; then one INSERT
-//! of all the log rows. The unique constraint decides, so the dedupe holds
-//! between concurrent batches and between processes sharing the database.
+//! A batch is one statement (`settle.sql`): `INSERT … ON CONFLICT DO
+//! UPDATE` for each kind of dedupe key, inserting new conversions (matched
+//! to their click on the way), changing the status of known ones, keeping
+//! the history, and writing every request's log row with its outcome. The
+//! unique constraints decide, so the dedupe holds between concurrent
+//! batches and between processes sharing the database.
 
 use super::{NewConversion, Outcome, PostbackRecord, Settled};
 use chrono::{DateTime, Utc};
@@ -34,25 +34,6 @@ impl Key {
     }
 }
 
-const UPSERT_HEAD: &str = "\
-WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                       $6::numeric[], $7::text[], $8::numeric[], $9::bool[], $10::timestamptz[])
-    WITH ORDINALITY AS i(site_id, session_id, transaction_id, event, status,
-                         amount, currency, amount_site, is_lead, received_at, ord)
-), upserted AS (
-  INSERT INTO conversions AS v (site_id, session_id, transaction_id, event, status, amount,
-      currency, amount_site, unconverted, is_lead, received_at, updated_at,
-      link_id, page_url, keyword, clicked_at, fast_conversion, bot_click)
-  SELECT i.site_id, i.session_id, i.transaction_id, i.event, i.status, i.amount,
-         i.currency, i.amount_site, i.amount_site IS NULL, i.is_lead, i.received_at, i.received_at,
-         c.link_id, c.page_url, c.keyword, c.clicked_at,
-         coalesce(i.received_at - c.clicked_at < interval '1 second', false),
-         coalesce(c.is_bot, false)
-  FROM input i LEFT JOIN clicks c ON c.session_id = i.session_id AND c.site_id = i.site_id
-  ORDER BY i.ord
-";
-
 /// A repeat with another status changes it; a positive amount on the
 /// repeat replaces the stored one (a network's adjusted commission), an
 /// absent or zero one keeps it (a reversal often carries no amount). A
@@ -72,149 +53,110 @@ const UPSERT_UPDATE: &str = "\
     clicked_at  = coalesce(v.clicked_at, excluded.clicked_at)
   WHERE v.status <> excluded.status
   RETURNING v.id, v.site_id, v.session_id, v.transaction_id, v.event, (xmax = 0) AS inserted,
-            v.clicked_at IS NOT NULL AS matched, v.status, v.amount_site, v.updated_at
-), history AS (
-  INSERT INTO conversion_status_history (conversion_id, status, amount_site, changed_at)
-  SELECT id, status, amount_site, updated_at FROM upserted
-)
-";
+            v.clicked_at IS NOT NULL AS matched, v.status, v.amount_site, v.updated_at";
 
-const WITH_TRANSACTION: &str = "\
-  ON CONFLICT ON CONSTRAINT conversions_site_transaction_key
-";
-const SELECT_WITH_TRANSACTION: &str = "\
-SELECT i.ord, coalesce(u.id, e.id), u.id IS NOT NULL, coalesce(u.inserted, false),
-       coalesce(u.matched, e.clicked_at IS NOT NULL)
-FROM input i
-LEFT JOIN upserted u ON u.site_id = i.site_id AND u.transaction_id = i.transaction_id
-LEFT JOIN conversions e ON e.site_id = i.site_id AND e.transaction_id = i.transaction_id
-";
+static SETTLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| include_str!("settle.sql").replace("/*UPDATE*/", UPSERT_UPDATE));
 
-const WITHOUT_TRANSACTION: &str = "\
-  ON CONFLICT (site_id, session_id, lower(event)) WHERE transaction_id IS NULL
-";
-const SELECT_WITHOUT_TRANSACTION: &str = "\
-SELECT i.ord, coalesce(u.id, e.id), u.id IS NOT NULL, coalesce(u.inserted, false),
-       coalesce(u.matched, e.clicked_at IS NOT NULL)
-FROM input i
-LEFT JOIN upserted u ON u.site_id = i.site_id AND u.session_id = i.session_id
-                    AND lower(u.event) = lower(i.event) AND u.transaction_id IS NULL
-LEFT JOIN conversions e ON e.site_id = i.site_id AND e.session_id = i.session_id
-                       AND lower(e.event) = lower(i.event) AND e.transaction_id IS NULL
-";
+/// One statement's share of a batch: conversions with distinct keys, and
+/// the requests whose log rows go with them.
+#[derive(Default)]
+struct Round<'a> {
+    conversions: Vec<(&'a PostbackRecord, &'a NewConversion)>,
+    /// (record, index into `settled`, its conversion's 1-based position, copy)
+    requests: Vec<(&'a PostbackRecord, usize, Option<i64>, bool)>,
+}
 
-/// Settles a batch inside the caller's transaction; one answer per record.
+/// Settles a batch; one answer per record, in order. Usually one statement
+/// (atomic on its own, one round trip); a key repeated with another status
+/// within the batch goes to a later statement, so changes apply in order.
 #[tracing::instrument(skip_all, fields(records = records.len()))]
 pub async fn settle(
     client: &impl GenericClient,
     records: &[&PostbackRecord],
 ) -> Result<Vec<Settled>, tokio_postgres::Error> {
-    let mut settled: Vec<Option<Settled>> = vec![None; records.len()];
-    // Within one batch a key may come more than once. A repeat of the same
-    // status is a duplicate of the earlier one; another status waits for a
-    // later round, so each statement sees a key at most once and the
-    // changes apply in arrival order.
-    let mut rounds: Vec<Vec<usize>> = Vec::new();
-    let mut seen: HashMap<Key, (usize, usize)> = HashMap::new(); // key → (round, record)
-    let mut copies: Vec<(usize, usize)> = Vec::new(); // (record, earlier record)
+    let mut rounds: Vec<Round> = vec![Round::default()];
+    // key → (round, position in that round, status)
+    let mut seen: HashMap<Key, (usize, i64, super::params::Status)> = HashMap::new();
     for (n, record) in records.iter().enumerate() {
         let Some(conversion) = &record.conversion else {
-            settled[n] = Some(Settled {
-                outcome: record.outcome,
-                conversion_id: None,
-                message: record.message.clone(),
-            });
+            rounds[0].requests.push((record, n, None, false));
             continue;
         };
         let key = Key::of(&record.site_id, conversion);
         let round = match seen.get(&key) {
-            Some(&(_, earlier))
-                if records[earlier].conversion.as_ref().map(|c| c.status)
-                    == Some(conversion.status) =>
-            {
-                copies.push((n, earlier));
+            Some(&(round, position, status)) if status == conversion.status => {
+                rounds[round]
+                    .requests
+                    .push((record, n, Some(position), true));
                 continue;
             }
-            Some(&(round, _)) => round + 1,
+            Some(&(round, _, _)) => round + 1,
             None => 0,
         };
-        seen.insert(key, (round, n));
         if rounds.len() <= round {
-            rounds.resize_with(round + 1, Vec::new);
+            rounds.resize_with(round + 1, Round::default);
         }
-        rounds[round].push(n);
+        let r = &mut rounds[round];
+        r.conversions.push((record, conversion));
+        let position = r.conversions.len() as i64;
+        r.requests.push((record, n, Some(position), false));
+        seen.insert(key, (round, position, conversion.status));
     }
+    let mut settled: Vec<Option<Settled>> = vec![None; records.len()];
     for round in &rounds {
-        let (with, without): (Vec<usize>, Vec<usize>) = round.iter().partition(|&&n| {
-            records[n]
-                .conversion
-                .as_ref()
-                .is_some_and(|c| c.transaction_id.is_some())
-        });
-        for (members, conflict, select) in [
-            (with, WITH_TRANSACTION, SELECT_WITH_TRANSACTION),
-            (without, WITHOUT_TRANSACTION, SELECT_WITHOUT_TRANSACTION),
-        ] {
-            if members.is_empty() {
-                continue;
-            }
-            let rows = upsert(client, records, &members, conflict, select).await?;
-            for row in rows {
-                let ord: i64 = row.get(0);
-                let n = members[(ord - 1) as usize];
-                settled[n] = Some(settlement(records[n], &row));
-            }
+        let rows = settle_round(client, round).await?;
+        for ((_, n, _, _), row) in round.requests.iter().zip(rows) {
+            let outcome: String = row.get(0);
+            settled[*n] = Some(Settled {
+                outcome: outcome_named(&outcome),
+                conversion_id: row.get(1),
+                message: row.get(2),
+            });
         }
     }
-    for (n, earlier) in copies {
-        let conversion_id = settled[earlier].as_ref().and_then(|s| s.conversion_id);
-        settled[n] = Some(Settled {
-            outcome: Outcome::Duplicate,
-            conversion_id,
-            message: "already recorded with this status: nothing counted twice".into(),
-        });
-    }
-    let settled: Vec<Settled> = settled
+    Ok(settled
         .into_iter()
         .map(|s| s.expect("every record is settled"))
-        .collect();
-    insert_log_rows(client, records, &settled).await?;
-    Ok(settled)
+        .collect())
 }
 
-async fn upsert(
+fn outcome_named(name: &str) -> Outcome {
+    Outcome::ALL
+        .into_iter()
+        .find(|o| o.as_str() == name)
+        .unwrap_or(Outcome::Invalid)
+}
+
+async fn settle_round(
     client: &impl GenericClient,
-    records: &[&PostbackRecord],
-    members: &[usize],
-    conflict: &str,
-    select: &str,
+    round: &Round<'_>,
 ) -> Result<Vec<Row>, tokio_postgres::Error> {
-    let sql = format!("{UPSERT_HEAD}{conflict}{UPSERT_UPDATE}{select}");
-    let conversions: Vec<(&str, &NewConversion, DateTime<Utc>)> = members
-        .iter()
-        .map(|&n| {
-            let r = records[n];
-            (
-                r.site_id.as_str(),
-                r.conversion.as_ref().expect("members have conversions"),
-                r.received_at,
-            )
-        })
-        .collect();
-    let site_id: Vec<&str> = conversions.iter().map(|c| c.0).collect();
-    let session_id: Vec<&str> = conversions.iter().map(|c| c.1.session_id.as_str()).collect();
-    let transaction_id: Vec<Option<&str>> = conversions
-        .iter()
-        .map(|c| c.1.transaction_id.as_deref())
-        .collect();
-    let event: Vec<&str> = conversions.iter().map(|c| c.1.event.as_str()).collect();
-    let status: Vec<&str> = conversions.iter().map(|c| c.1.status.as_str()).collect();
-    let amount: Vec<Option<Decimal>> = conversions.iter().map(|c| c.1.amount).collect();
-    let currency: Vec<Option<&str>> = conversions.iter().map(|c| c.1.currency.as_deref()).collect();
-    let amount_site: Vec<Option<Decimal>> = conversions.iter().map(|c| c.1.amount_site).collect();
-    let is_lead: Vec<bool> = conversions.iter().map(|c| c.1.is_lead).collect();
-    let received_at: Vec<DateTime<Utc>> = conversions.iter().map(|c| c.2).collect();
-    let statement = client.prepare_cached(&sql).await?;
+    let c = &round.conversions;
+    let site_id: Vec<&str> = c.iter().map(|(r, _)| r.site_id.as_str()).collect();
+    let session_id: Vec<&str> = c.iter().map(|(_, v)| v.session_id.as_str()).collect();
+    let transaction_id: Vec<Option<&str>> =
+        c.iter().map(|(_, v)| v.transaction_id.as_deref()).collect();
+    let event: Vec<&str> = c.iter().map(|(_, v)| v.event.as_str()).collect();
+    let status: Vec<&str> = c.iter().map(|(_, v)| v.status.as_str()).collect();
+    let amount: Vec<Option<Decimal>> = c.iter().map(|(_, v)| v.amount).collect();
+    let currency: Vec<Option<&str>> = c.iter().map(|(_, v)| v.currency.as_deref()).collect();
+    let amount_site: Vec<Option<Decimal>> = c.iter().map(|(_, v)| v.amount_site).collect();
+    let is_lead: Vec<bool> = c.iter().map(|(_, v)| v.is_lead).collect();
+    let received_at: Vec<DateTime<Utc>> = c.iter().map(|(r, _)| r.received_at).collect();
+
+    let l = &round.requests;
+    let log_received_at: Vec<DateTime<Utc>> = l.iter().map(|q| q.0.received_at).collect();
+    let log_site_id: Vec<&str> = l.iter().map(|q| q.0.site_id.as_str()).collect();
+    let source: Vec<Option<&str>> = l.iter().map(|q| q.0.source_addr.as_deref()).collect();
+    let method: Vec<&str> = l.iter().map(|q| q.0.method.as_str()).collect();
+    let params: Vec<&serde_json::Value> = l.iter().map(|q| &q.0.params).collect();
+    let outcome: Vec<&str> = l.iter().map(|q| q.0.outcome.as_str()).collect();
+    let message: Vec<&str> = l.iter().map(|q| q.0.message.as_str()).collect();
+    let conv_ord: Vec<Option<i64>> = l.iter().map(|q| q.2).collect();
+    let is_copy: Vec<bool> = l.iter().map(|q| q.3).collect();
+
+    let statement = client.prepare_cached(&SETTLE).await?;
     client
         .query(
             &statement,
@@ -229,78 +171,15 @@ async fn upsert(
                 &amount_site,
                 &is_lead,
                 &received_at,
-            ],
-        )
-        .await
-}
-
-fn settlement(record: &PostbackRecord, row: &Row) -> Settled {
-    let conversion_id: Option<i64> = row.get(1);
-    let changed: bool = row.get(2);
-    let inserted: bool = row.get(3);
-    let matched: bool = row.get(4);
-    let status = record.conversion.as_ref().map(|c| c.status.as_str());
-    let (outcome, message) = match (changed, inserted, matched) {
-        (true, true, true) => (Outcome::Matched, "conversion recorded and matched to its click".to_owned()),
-        (true, true, false) => (
-            Outcome::Unmatched,
-            "conversion recorded; no click has this session id (yet): counted as unattributed".to_owned(),
-        ),
-        (true, false, _) => (
-            Outcome::Updated,
-            format!("status changed to {}", status.unwrap_or_default()),
-        ),
-        (false, _, _) => (
-            Outcome::Duplicate,
-            "already recorded with this status: nothing counted twice".to_owned(),
-        ),
-    };
-    Settled {
-        outcome,
-        conversion_id,
-        message,
-    }
-}
-
-#[tracing::instrument(skip_all, fields(rows = records.len()))]
-async fn insert_log_rows(
-    client: &impl GenericClient,
-    records: &[&PostbackRecord],
-    settled: &[Settled],
-) -> Result<u64, tokio_postgres::Error> {
-    let received_at: Vec<DateTime<Utc>> = records.iter().map(|r| r.received_at).collect();
-    let site_id: Vec<&str> = records.iter().map(|r| r.site_id.as_str()).collect();
-    let source: Vec<Option<&str>> = records.iter().map(|r| r.source_addr.as_deref()).collect();
-    let method: Vec<&str> = records.iter().map(|r| r.method.as_str()).collect();
-    let params: Vec<&serde_json::Value> = records.iter().map(|r| &r.params).collect();
-    let outcome: Vec<&str> = settled.iter().map(|s| s.outcome.as_str()).collect();
-    let status: Vec<i16> = settled
-        .iter()
-        .map(|s| s.outcome.http_status() as i16)
-        .collect();
-    let message: Vec<&str> = settled.iter().map(|s| s.message.as_str()).collect();
-    let conversion_id: Vec<Option<i64>> = settled.iter().map(|s| s.conversion_id).collect();
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO postback_log (received_at, site_id, source_addr, method, params, outcome, \
-             http_status, message, conversion_id) \
-             SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], \
-             $5::jsonb[], $6::text[], $7::int2[], $8::text[], $9::int8[])",
-        )
-        .await?;
-    client
-        .execute(
-            &statement,
-            &[
-                &received_at,
-                &site_id,
+                &log_received_at,
+                &log_site_id,
                 &source,
                 &method,
                 &params,
                 &outcome,
-                &status,
                 &message,
-                &conversion_id,
+                &conv_ord,
+                &is_copy,
             ],
         )
         .await

@@ -59,19 +59,20 @@ impl Committer for PostbackBatches {
     type Answer = Result<Settled, NotDurable>;
 
     async fn commit(&self, records: Vec<PostbackRecord>) -> Vec<Self::Answer> {
-        self.metrics.postback_batch_size.observe(records.len() as f64);
+        self.metrics
+            .postback_batch_size
+            .observe(records.len() as f64);
         let settle = async {
-            let mut client = self.pool.get().await?;
-            let tx = client.transaction().await?;
+            // One statement, so no BEGIN/COMMIT round trips: it is atomic
+            // on its own.
+            let client = self.pool.get().await?;
             let refs: Vec<&PostbackRecord> = records.iter().collect();
-            let settled = sql::settle(&tx, &refs).await?;
-            tx.commit().await?;
-            anyhow::Ok(settled)
+            anyhow::Ok(sql::settle(&client, &refs).await?)
         };
         let spooled = || {
             records
                 .iter()
-                .map(|r| SpoolRecord::Postback(Box::new(r.clone())))
+                .map(|r| SpoolRecord::Postback(r.clone()))
                 .collect()
         };
         match commit_or_spool(&self.spool, &self.health, settle, spooled).await {

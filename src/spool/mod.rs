@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SpoolRecord {
     Click(ClickRow),
-    Postback(Box<PostbackRecord>),
+    Postback(PostbackRecord),
 }
 
 /// Where a batch ended up.

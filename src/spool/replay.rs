@@ -4,8 +4,8 @@
 use super::{Spool, SpoolRecord};
 use crate::clicks::ClickRow;
 use crate::clicks::sql::insert_clicks_of_existing_links;
-use crate::postbacks::{PostbackRecord, sql as postback_sql};
 use crate::db::Health;
+use crate::postbacks::{PostbackRecord, sql as postback_sql};
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
 use std::sync::Arc;
@@ -128,7 +128,7 @@ async fn write_in_order(
                 let postbacks: Vec<&PostbackRecord> = this
                     .iter()
                     .filter_map(|r| match r {
-                        SpoolRecord::Postback(p) => Some(p.as_ref()),
+                        SpoolRecord::Postback(p) => Some(p),
                         SpoolRecord::Click(_) => None,
                     })
                     .collect();

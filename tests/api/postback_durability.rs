@@ -61,7 +61,10 @@ async fn five_hundred_identical_postbacks_over_two_processes_make_one_conversion
     }
     assert_eq!(outcomes.get("unmatched"), Some(&1), "{outcomes:?}");
     assert_eq!(outcomes.get("duplicate"), Some(&499), "{outcomes:?}");
-    assert_eq!(transaction_ids(&url).await, HashMap::from([("SAME".into(), 1)]));
+    assert_eq!(
+        transaction_ids(&url).await,
+        HashMap::from([("SAME".into(), 1)])
+    );
     assert_eq!(
         query_count(&url, "SELECT count(*) FROM postback_log").await,
         Some(500)
@@ -186,7 +189,11 @@ async fn acknowledged_postbacks_survive_kill_9() {
     pg.cluster.stop().unwrap();
     for n in 0..30 {
         let (status, body) = send(&sidecar.address, &format!("Q{n}")).await;
-        assert_eq!((status, body["status"].as_str()), (200, Some("queued")), "{body}");
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some("queued")),
+            "{body}"
+        );
         acknowledged.insert(format!("Q{n}"));
     }
     sidecar.signal(nix::sys::signal::Signal::SIGKILL);
@@ -219,11 +226,16 @@ async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     let url = database_url(&name);
     let app = spawn_app_on(url.clone(), tempfile::tempdir().unwrap(), |_| {}).await;
     let site = app.add_site().await;
-    let link = app.register_link(&site, "https://prf.hn/click/camref:5").await;
+    let link = app
+        .register_link(&site, "https://prf.hn/click/camref:5")
+        .await;
     let (_, body) = app
         .postback(
             &site.id,
-            &format!("sid=LateClick0000000001&amount=8&oid=L1&token={}", site.secret),
+            &format!(
+                "sid=LateClick0000000001&amount=8&oid=L1&token={}",
+                site.secret
+            ),
         )
         .await;
     assert_eq!(body["status"], "unmatched");

@@ -57,20 +57,36 @@ async fn a_matched_conversion_takes_its_clicks_page_keyword_link_and_day() {
     let (status, body) = app
         .postback(
             &site.id,
-            &format!("sessionId={sid}&amount=12.50&transaction_id=T1&token={}", site.secret),
+            &format!(
+                "sessionId={sid}&amount=12.50&transaction_id=T1&token={}",
+                site.secret
+            ),
         )
         .await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("matched")), "{body}");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("matched")),
+        "{body}"
+    );
     let row = conversion(&app, &site).await;
     assert_eq!(row.get::<_, String>(0), "approved");
     assert_eq!(row.get::<_, Decimal>(1), dec("12.50"));
     assert_eq!(row.get::<_, Option<Decimal>>(3), Some(dec("12.50")));
     assert!(!row.get::<_, bool>(5), "a sale, not a lead");
     assert!(row.get::<_, Option<String>>(6).is_some(), "the link");
-    assert_eq!(row.get::<_, Option<String>>(7).as_deref(), Some("best running shoes"));
-    assert_eq!(row.get::<_, Option<String>>(8).as_deref(), Some("https://blog.test/best-shoes/"));
+    assert_eq!(
+        row.get::<_, Option<String>>(7).as_deref(),
+        Some("best running shoes")
+    );
+    assert_eq!(
+        row.get::<_, Option<String>>(8).as_deref(),
+        Some("https://blog.test/best-shoes/")
+    );
     assert!(row.get::<_, bool>(9), "the click's time");
-    assert!(row.get::<_, bool>(10), "under a second after the click: flagged");
+    assert!(
+        row.get::<_, bool>(10),
+        "under a second after the click: flagged"
+    );
     let history = app
         .count("SELECT count(*) FROM conversion_status_history")
         .await;
@@ -88,20 +104,64 @@ async fn every_outcome_of_the_design_table() {
     let sid = app.session(&site).await;
     let t = &site.secret;
     let cases: Vec<(String, u16, &str, Option<&str>)> = vec![
-        (format!("sid={sid}&amount=5&oid=A&token={t}"), 200, "matched", None),
-        (format!("sid=NoSuchClick1&amount=5&oid=B&token={t}"), 200, "unmatched", None),
-        (format!("sid={sid}&amount=5&oid=A&token={t}"), 200, "duplicate", None),
-        (format!("sid={sid}&amount=5&oid=A&status=reversed&token={t}"), 200, "updated", None),
-        (format!("amount=5&token={t}"), 400, "invalid", Some("sessionId")),
-        (format!("sid={sid}&amount=12,50&token={t}"), 400, "invalid", Some("amount")),
-        (format!("sid={sid}&currency=E&token={t}"), 400, "invalid", Some("currency")),
+        (
+            format!("sid={sid}&amount=5&oid=A&token={t}"),
+            200,
+            "matched",
+            None,
+        ),
+        (
+            format!("sid=NoSuchClick1&amount=5&oid=B&token={t}"),
+            200,
+            "unmatched",
+            None,
+        ),
+        (
+            format!("sid={sid}&amount=5&oid=A&token={t}"),
+            200,
+            "duplicate",
+            None,
+        ),
+        (
+            format!("sid={sid}&amount=5&oid=A&status=reversed&token={t}"),
+            200,
+            "updated",
+            None,
+        ),
+        (
+            format!("amount=5&token={t}"),
+            400,
+            "invalid",
+            Some("sessionId"),
+        ),
+        (
+            format!("sid={sid}&amount=12,50&token={t}"),
+            400,
+            "invalid",
+            Some("amount"),
+        ),
+        (
+            format!("sid={sid}&currency=E&token={t}"),
+            400,
+            "invalid",
+            Some("currency"),
+        ),
         (format!("sid={sid}&amount=5"), 401, "unauthorized", None),
-        (format!("sid={sid}&amount=5&token=wrong"), 401, "unauthorized", None),
+        (
+            format!("sid={sid}&amount=5&token=wrong"),
+            401,
+            "unauthorized",
+            None,
+        ),
         (format!("sid={sid}&test=1&token={t}"), 200, "test", None),
     ];
     for (query, status, outcome, parameter) in &cases {
         let (got, body) = app.postback(&site.id, query).await;
-        assert_eq!((got, body["status"].as_str()), (*status, Some(*outcome)), "{query}: {body}");
+        assert_eq!(
+            (got, body["status"].as_str()),
+            (*status, Some(*outcome)),
+            "{query}: {body}"
+        );
         assert_eq!(body["parameter"].as_str(), *parameter, "{query}: {body}");
     }
     let (got, body) = app
@@ -111,11 +171,16 @@ async fn every_outcome_of_the_design_table() {
 
     // Every request that reached the handler has its log row, newest first.
     let rows = log_rows(&app, &site, "limit=500").await;
-    let outcomes: Vec<&str> = rows.iter().rev().map(|r| r["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = rows
+        .iter()
+        .rev()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
     let expected: Vec<&str> = cases.iter().map(|c| c.2).collect();
     assert_eq!(outcomes, expected);
     assert!(
-        rows.iter().all(|r| r["params"].get("token").is_none_or(|v| v == "***")),
+        rows.iter()
+            .all(|r| r["params"].get("token").is_none_or(|v| v == "***")),
         "the token is masked in the log"
     );
     assert!(!serde_json::to_string(&rows).unwrap().contains(t.as_str()));
@@ -128,7 +193,10 @@ async fn every_outcome_of_the_design_table() {
     for _ in 0..40 {
         let response = app
             .http
-            .get(format!("{}?sid={sid}&token={t}&test=1", app.postback_url(&site.id)))
+            .get(format!(
+                "{}?sid={sid}&token={t}&test=1",
+                app.postback_url(&site.id)
+            ))
             .send()
             .await
             .unwrap();
@@ -138,10 +206,22 @@ async fn every_outcome_of_the_design_table() {
         }
     }
     let limited = limited.expect("the burst of 30 runs out");
-    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     let body: Value = limited.json().await.unwrap();
     assert_eq!(body["status"], "rate_limited");
-    assert!(metric(&app.metrics().await, "affrank_postbacks_total{outcome=\"rate_limited\"}") >= 1.0);
+    assert!(
+        metric(
+            &app.metrics().await,
+            "affrank_postbacks_total{outcome=\"rate_limited\"}"
+        ) >= 1.0
+    );
     assert_eq!(
         log_rows(&app, &site, "status=rate_limited").await.len(),
         0,
@@ -154,7 +234,16 @@ async fn every_alias_in_any_case_over_get_form_and_json() {
     let app = spawn_app().await;
     let site = app.add_site().await;
     let t = &site.secret;
-    let sids = ["sessionId", "affrank_sid", "click_id", "clickid", "subid", "sub_id", "sid", "tid"];
+    let sids = [
+        "sessionId",
+        "affrank_sid",
+        "click_id",
+        "clickid",
+        "subid",
+        "sub_id",
+        "sid",
+        "tid",
+    ];
     let amounts = ["amount", "commission", "payout", "revenue"];
     let txids = ["transaction_id", "txid", "order_id", "oid"];
     let mut n = 0;
@@ -196,7 +285,11 @@ async fn every_alias_in_any_case_over_get_form_and_json() {
                 }
             };
             let (status, body) = send_postback(request).await;
-            assert_eq!((status, body["status"].as_str()), (200, Some("unmatched")), "{sid_name} over {transport}: {body}");
+            assert_eq!(
+                (status, body["status"].as_str()),
+                (200, Some("unmatched")),
+                "{sid_name} over {transport}: {body}"
+            );
             let client = app.pool.get().await.unwrap();
             let row = client
                 .query_one(
@@ -218,12 +311,15 @@ async fn every_alias_in_any_case_over_get_form_and_json() {
         app.http
             .post(app.postback_url(&site.id))
             .header("content-type", "application/json")
-            .body(format!(r#"{{"clickid":"JsonNumber","payout":7.10,"txid":"J","token":"{t}"}}"#)),
+            .body(format!(
+                r#"{{"clickid":"JsonNumber","payout":7.10,"txid":"J","token":"{t}"}}"#
+            )),
     )
     .await;
     assert_eq!(status, 200);
     assert_eq!(
-        app.count("SELECT count(*) FROM conversions WHERE amount::text = '7.10'").await,
+        app.count("SELECT count(*) FROM conversions WHERE amount::text = '7.10'")
+            .await,
         1
     );
 }
@@ -233,14 +329,24 @@ async fn amounts_in_the_forms_networks_send_and_the_malformed_ones_refused() {
     let app = spawn_app().await;
     let site = app.add_site().await;
     let t = &site.secret;
-    for (n, amount) in [" 12.50 ", "+12.50", "$12.50", "%2B%2412.50"].iter().enumerate() {
+    for (n, amount) in [" 12.50 ", "+12.50", "$12.50", "%2B%2412.50"]
+        .iter()
+        .enumerate()
+    {
         let (status, body) = app
-            .postback(&site.id, &format!("sid=S{n}&amount={}&oid=O{n}&token={t}", amount.replace(' ', "%20")))
+            .postback(
+                &site.id,
+                &format!(
+                    "sid=S{n}&amount={}&oid=O{n}&token={t}",
+                    amount.replace(' ', "%20")
+                ),
+            )
             .await;
         assert_eq!(status, 200, "{amount}: {body}");
     }
     assert_eq!(
-        app.count("SELECT count(*) FROM conversions WHERE amount = 12.50").await,
+        app.count("SELECT count(*) FROM conversions WHERE amount = 12.50")
+            .await,
         4
     );
     for amount in ["12,50", "1e3", "NaN", "", "-3", "12.5.0"] {
@@ -249,7 +355,10 @@ async fn amounts_in_the_forms_networks_send_and_the_malformed_ones_refused() {
             .await;
         assert_eq!(status, 400, "{amount:?}");
         assert_eq!(body["parameter"], "amount", "{amount:?}: {body}");
-        assert!(body["message"].as_str().unwrap().starts_with("amount: "), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().starts_with("amount: "),
+            "{body}"
+        );
     }
     assert_eq!(app.count("SELECT count(*) FROM conversions").await, 4);
 }
@@ -261,20 +370,48 @@ async fn a_reversal_after_approval_takes_the_revenue_out_and_keeps_the_history()
     let sid = app.session(&site).await;
     let t = &site.secret;
     let other = app.session(&site).await;
-    app.postback(&site.id, &format!("sid={other}&amount=3.00&oid=KEEP&token={t}")).await;
+    app.postback(
+        &site.id,
+        &format!("sid={other}&amount=3.00&oid=KEEP&token={t}"),
+    )
+    .await;
     let base = format!("sid={sid}&amount=40.00&oid=R1&token={t}");
-    assert_eq!(app.postback(&site.id, &format!("{base}&status=pending")).await.1["status"], "matched");
-    assert_eq!(approved_revenue(&app, &site).await, dec("3.00"), "pending is not revenue");
-    assert_eq!(app.postback(&site.id, &format!("{base}&status=approved")).await.1["status"], "updated");
+    assert_eq!(
+        app.postback(&site.id, &format!("{base}&status=pending"))
+            .await
+            .1["status"],
+        "matched"
+    );
+    assert_eq!(
+        approved_revenue(&app, &site).await,
+        dec("3.00"),
+        "pending is not revenue"
+    );
+    assert_eq!(
+        app.postback(&site.id, &format!("{base}&status=approved"))
+            .await
+            .1["status"],
+        "updated"
+    );
     assert_eq!(approved_revenue(&app, &site).await, dec("43.00"));
     // The refund postback often has no amount: the amount is kept, the status changes.
     let (_, body) = app
-        .postback(&site.id, &format!("sid={sid}&oid=R1&status=reversed&token={t}"))
+        .postback(
+            &site.id,
+            &format!("sid={sid}&oid=R1&status=reversed&token={t}"),
+        )
         .await;
     assert_eq!(body["status"], "updated");
-    assert_eq!(approved_revenue(&app, &site).await, dec("3.00"), "the reversal drops revenue by 40.00");
+    assert_eq!(
+        approved_revenue(&app, &site).await,
+        dec("3.00"),
+        "the reversal drops revenue by 40.00"
+    );
     let (_, again) = app
-        .postback(&site.id, &format!("sid={sid}&oid=R1&status=reversed&token={t}"))
+        .postback(
+            &site.id,
+            &format!("sid={sid}&oid=R1&status=reversed&token={t}"),
+        )
         .await;
     assert_eq!(again["status"], "duplicate");
     let client = app.pool.get().await.unwrap();
@@ -291,7 +428,10 @@ async fn a_reversal_after_approval_takes_the_revenue_out_and_keeps_the_history()
         .collect();
     assert_eq!(history, ["pending", "approved", "reversed"]);
     let amount: Decimal = client
-        .query_one("SELECT amount FROM conversions WHERE transaction_id = 'R1'", &[])
+        .query_one(
+            "SELECT amount FROM conversions WHERE transaction_id = 'R1'",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -307,12 +447,29 @@ async fn without_a_transaction_id_session_and_event_dedupe() {
     let send = |q: String| {
         let app = &app;
         let site = &site;
-        async move { app.postback(&site.id, &q).await.1["status"].as_str().unwrap().to_owned() }
+        async move {
+            app.postback(&site.id, &q).await.1["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
     };
-    assert_eq!(send(format!("sid={sid}&event=Lead&token={t}")).await, "matched");
-    assert_eq!(send(format!("sid={sid}&event=lead&token={t}")).await, "duplicate");
-    assert_eq!(send(format!("sid={sid}&event=Sale&amount=9&token={t}")).await, "matched");
-    assert_eq!(send(format!("sid={sid}&event=Sale&status=rejected&token={t}")).await, "updated");
+    assert_eq!(
+        send(format!("sid={sid}&event=Lead&token={t}")).await,
+        "matched"
+    );
+    assert_eq!(
+        send(format!("sid={sid}&event=lead&token={t}")).await,
+        "duplicate"
+    );
+    assert_eq!(
+        send(format!("sid={sid}&event=Sale&amount=9&token={t}")).await,
+        "matched"
+    );
+    assert_eq!(
+        send(format!("sid={sid}&event=Sale&status=rejected&token={t}")).await,
+        "updated"
+    );
     let client = app.pool.get().await.unwrap();
     let lead: bool = client
         .query_one("SELECT is_lead FROM conversions WHERE event = 'Lead'", &[])
@@ -337,19 +494,34 @@ async fn currencies_convert_with_the_sites_rates_and_an_unknown_one_is_flagged()
     assert_eq!(response.status(), 200);
     tokio::time::sleep(std::time::Duration::from_secs(6)).await; // the site cache refreshes
     let t = &site.secret;
-    app.postback(&site.id, &format!("sid=Eur1&amount=10.00&currency=eur&oid=E&token={t}")).await;
-    app.postback(&site.id, &format!("sid=Jpy1&amount=1000&currency=JPY&oid=J&token={t}")).await;
+    app.postback(
+        &site.id,
+        &format!("sid=Eur1&amount=10.00&currency=eur&oid=E&token={t}"),
+    )
+    .await;
+    app.postback(
+        &site.id,
+        &format!("sid=Jpy1&amount=1000&currency=JPY&oid=J&token={t}"),
+    )
+    .await;
     let client = app.pool.get().await.unwrap();
     let eur = client
         .query_one("SELECT amount, currency, amount_site, unconverted FROM conversions WHERE transaction_id = 'E'", &[])
         .await
         .unwrap();
-    assert_eq!(eur.get::<_, Decimal>(0), dec("10.00"), "the original amount is kept");
+    assert_eq!(
+        eur.get::<_, Decimal>(0),
+        dec("10.00"),
+        "the original amount is kept"
+    );
     assert_eq!(eur.get::<_, String>(1), "EUR");
     assert_eq!(eur.get::<_, Option<Decimal>>(2), Some(dec("11")));
     assert!(!eur.get::<_, bool>(3));
     let jpy = client
-        .query_one("SELECT amount_site, unconverted FROM conversions WHERE transaction_id = 'J'", &[])
+        .query_one(
+            "SELECT amount_site, unconverted FROM conversions WHERE transaction_id = 'J'",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(jpy.get::<_, Option<Decimal>>(0), None, "never counted 1:1");
@@ -360,20 +532,32 @@ async fn currencies_convert_with_the_sites_rates_and_an_unknown_one_is_flagged()
 async fn a_conversion_on_a_bot_click_is_flagged() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let link = app.register_link(&site, "https://prf.hn/click/camref:9").await;
+    let link = app
+        .register_link(&site, "https://prf.hn/click/camref:9")
+        .await;
     let response = app
         .http
         .get(format!("{}/go/{link}", app.address))
-        .header("user-agent", "Googlebot/2.1 (+http://www.google.com/bot.html)")
+        .header(
+            "user-agent",
+            "Googlebot/2.1 (+http://www.google.com/bot.html)",
+        )
         .send()
         .await
         .unwrap();
     let sid = session_of(&location(&response));
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    app.postback(&site.id, &format!("sid={sid}&amount=1&token={}", site.secret)).await;
+    app.postback(
+        &site.id,
+        &format!("sid={sid}&amount=1&token={}", site.secret),
+    )
+    .await;
     let row = conversion(&app, &site).await;
     assert!(row.get::<_, bool>(11), "bot click");
-    assert!(!row.get::<_, bool>(10), "over a second after the click: not flagged fast");
+    assert!(
+        !row.get::<_, bool>(10),
+        "over a second after the click: not flagged fast"
+    );
 }
 
 #[tokio::test]
@@ -420,7 +604,10 @@ async fn hostile_input_is_refused_or_stored_as_text() {
         .postback(&site.id, &format!("sid={}&token={t}", urlencode(script)))
         .await;
     assert_eq!((status, body["parameter"].as_str()), (400, Some("sid")));
-    assert_eq!(log_rows(&app, &site, "limit=1").await[0]["params"]["sid"], script);
+    assert_eq!(
+        log_rows(&app, &site, "limit=1").await[0]["params"]["sid"],
+        script
+    );
     assert_eq!(app.count("SELECT count(*) FROM conversions").await, 1);
 }
 
@@ -442,7 +629,8 @@ async fn the_log_needs_the_api_key_and_validates_its_parameters() {
     }
     // Another site's postbacks are not in this site's log.
     let other = app.add_site().await;
-    app.postback(&other.id, &format!("sid=a&test=1&token={}", other.secret)).await;
+    app.postback(&other.id, &format!("sid=a&test=1&token={}", other.secret))
+        .await;
     assert!(log_rows(&app, &site, "").await.is_empty());
     assert_eq!(log_rows(&app, &other, "").await.len(), 1);
 }
@@ -451,7 +639,8 @@ async fn the_log_needs_the_api_key_and_validates_its_parameters() {
 async fn log_rows_older_than_the_retention_are_pruned() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    app.postback(&site.id, &format!("sid=a&test=1&token={}", site.secret)).await;
+    app.postback(&site.id, &format!("sid=a&test=1&token={}", site.secret))
+        .await;
     let client = app.pool.get().await.unwrap();
     client
         .execute(
@@ -462,7 +651,9 @@ async fn log_rows_older_than_the_retention_are_pruned() {
         .await
         .unwrap();
     let before = chrono::Utc::now() - chrono::Duration::days(90);
-    let pruned = affrank::postbacks::sql::prune_log(&client, before).await.unwrap();
+    let pruned = affrank::postbacks::sql::prune_log(&client, before)
+        .await
+        .unwrap();
     assert_eq!(pruned, 25_000);
     assert_eq!(app.count("SELECT count(*) FROM postback_log").await, 1);
 }
@@ -483,5 +674,82 @@ async fn raw_get_status(address: &str, path: &str) -> u16 {
     let mut head = vec![0u8; 64];
     let n = stream.read(&mut head).await.unwrap();
     let line = String::from_utf8_lossy(&head[..n]).to_string();
-    line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status in {line:?}"))
+    line.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {line:?}"))
+}
+
+#[tokio::test]
+async fn repeats_within_one_batch_settle_in_arrival_order() {
+    use affrank::postbacks::params::Status;
+    use affrank::postbacks::{NewConversion, Outcome, PostbackRecord, sql};
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let record = |oid: Option<&str>, status: Status, outcome: Outcome| PostbackRecord {
+        received_at: chrono::Utc::now(),
+        site_id: site.id.clone(),
+        source_addr: Some("192.0.2.1".into()),
+        method: "GET".into(),
+        params: json!({"oid": oid}),
+        conversion: (outcome == Outcome::Queued).then(|| NewConversion {
+            session_id: "Batch1".into(),
+            transaction_id: oid.map(str::to_owned),
+            event: String::new(),
+            status,
+            amount: Some(dec("4.00")),
+            currency: None,
+            amount_site: Some(dec("4.00")),
+            is_lead: false,
+        }),
+        outcome,
+        message: "as given".into(),
+    };
+    let batch = [
+        record(Some("A"), Status::Approved, Outcome::Queued),
+        record(Some("A"), Status::Approved, Outcome::Queued),
+        record(None, Status::Approved, Outcome::Invalid),
+        record(Some("A"), Status::Reversed, Outcome::Queued),
+        record(Some("B"), Status::Pending, Outcome::Queued),
+        record(Some("A"), Status::Reversed, Outcome::Queued),
+        record(Some("A"), Status::Approved, Outcome::Queued),
+    ];
+    let client = app.pool.get().await.unwrap();
+    let refs: Vec<&PostbackRecord> = batch.iter().collect();
+    let settled = sql::settle(&client, &refs).await.unwrap();
+    let outcomes: Vec<Outcome> = settled.iter().map(|s| s.outcome).collect();
+    use Outcome::*;
+    assert_eq!(
+        outcomes,
+        [
+            Unmatched, Duplicate, Invalid, Updated, Unmatched, Duplicate, Updated
+        ]
+    );
+    assert_eq!(settled[2].message, "as given");
+    assert_eq!(settled[0].conversion_id, settled[1].conversion_id);
+    assert_eq!(settled[0].conversion_id, settled[6].conversion_id);
+    let history: Vec<String> = client
+        .query(
+            "SELECT h.status FROM conversion_status_history h JOIN conversions c \
+             ON c.id = h.conversion_id WHERE c.transaction_id = 'A' ORDER BY h.id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(history, ["approved", "reversed", "approved"]);
+    let logged: Vec<(String, i16)> = client
+        .query(
+            "SELECT outcome, http_status FROM postback_log ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(logged.len(), 7);
+    assert!(logged.contains(&("invalid".into(), 400)));
 }
