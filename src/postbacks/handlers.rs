@@ -101,17 +101,26 @@ pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
         }
     };
     if params.test {
-        return refuse(
-            &state,
-            record,
-            Outcome::Test,
-            "test postback received: the URL and token work; nothing was counted",
-            None,
-        )
-        .await;
+        let message = test_message(&state, &site.id, &params.session_id).await;
+        return refuse(&state, record, Outcome::Test, &message, None).await;
     }
     record.conversion = Some(conversion(&site, params));
     settle(&state, record, None).await
+}
+
+/// A test counts nothing, but says whether its session id would have been
+/// matched, so a set-up check covers the click side too.
+async fn test_message(state: &AppState, site_id: &str, session_id: &str) -> String {
+    let found = async {
+        let client = state.pool.get().await?;
+        anyhow::Ok(super::sql::click_exists(&client, site_id, session_id).await?)
+    };
+    let click = match found.await {
+        Ok(true) => "its session id matches a click, so a real postback would be attributed",
+        Ok(false) => "no click has its session id, so a real postback would be unattributed",
+        Err(_) => "whether a click has its session id could not be checked",
+    };
+    format!("test postback received: the URL and token work and nothing was counted; {click}")
 }
 
 fn conversion(site: &PostbackSite, params: super::params::PostbackParams) -> NewConversion {

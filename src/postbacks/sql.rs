@@ -206,6 +206,21 @@ pub async fn match_late_clicks(
     client.execute(&statement, &[&session_ids]).await
 }
 
+#[tracing::instrument(skip(client))]
+pub async fn click_exists(
+    client: &impl GenericClient,
+    site_id: &str,
+    session_id: &str,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            "SELECT 1 FROM clicks WHERE session_id = $1 AND site_id = $2",
+            &[&session_id, &site_id],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 #[derive(Debug, serde::Serialize)]
 pub struct LogRow {
     pub id: i64,

@@ -164,6 +164,23 @@ async fn every_outcome_of_the_design_table() {
         );
         assert_eq!(body["parameter"].as_str(), *parameter, "{query}: {body}");
     }
+    let (_, tested) = app
+        .postback(&site.id, &format!("sid={sid}&test=1&token={t}"))
+        .await;
+    assert!(
+        tested["message"]
+            .as_str()
+            .unwrap()
+            .contains("matches a click"),
+        "{tested}"
+    );
+    let (_, tested) = app
+        .postback(&site.id, &format!("sid=Nobody1&test=1&token={t}"))
+        .await;
+    assert!(
+        tested["message"].as_str().unwrap().contains("no click"),
+        "{tested}"
+    );
     let (got, body) = app
         .postback("AAAAAAAAAAAAAAAAAAAA", &format!("sid={sid}&token={t}"))
         .await;
@@ -176,7 +193,8 @@ async fn every_outcome_of_the_design_table() {
         .rev()
         .map(|r| r["outcome"].as_str().unwrap())
         .collect();
-    let expected: Vec<&str> = cases.iter().map(|c| c.2).collect();
+    let mut expected: Vec<&str> = cases.iter().map(|c| c.2).collect();
+    expected.extend(["test", "test"]);
     assert_eq!(outcomes, expected);
     assert!(
         rows.iter()
