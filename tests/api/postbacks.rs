@@ -771,3 +771,46 @@ async fn repeats_within_one_batch_settle_in_arrival_order() {
     assert_eq!(logged.len(), 7);
     assert!(logged.contains(&("invalid".into(), 400)));
 }
+
+#[tokio::test]
+async fn forwarded_for_counts_only_from_a_trusted_proxy() {
+    for trusted in [false, true] {
+        let app = spawn_app_with(|c| {
+            c.postback_address_rate = 1;
+            c.postback_address_burst = 2;
+            if !trusted {
+                c.trusted_proxies = vec![];
+            }
+        })
+        .await;
+        let site = app.add_site().await;
+        let mut statuses = Vec::new();
+        for n in 0..4 {
+            let request = app
+                .http
+                .get(format!(
+                    "{}?sid=a&test=1&token={}",
+                    app.postback_url(&site.id),
+                    site.secret
+                ))
+                .header("x-forwarded-for", format!("198.51.100.{n}"));
+            statuses.push(send_postback(request).await.0);
+        }
+        let rows = log_rows(&app, &site, "").await;
+        if trusted {
+            assert_eq!(
+                statuses,
+                [200, 200, 200, 200],
+                "each forwarded address has its own limit"
+            );
+            assert_eq!(rows[0]["source_addr"], "198.51.100.3");
+        } else {
+            assert_eq!(
+                statuses,
+                [200, 200, 429, 429],
+                "a forged header changes nothing"
+            );
+            assert_eq!(rows[0]["source_addr"], "127.0.0.1");
+        }
+    }
+}
