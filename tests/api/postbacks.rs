@@ -587,7 +587,7 @@ async fn hostile_input_is_refused_or_stored_as_text() {
     let long = "x".repeat(100 * 1024);
     let path = format!("/api/v1/postbacks/{}?sid=a&junk={long}&token={t}", site.id);
     let status = raw_get_status(&app.address, &path).await;
-    assert!([413, 414, 431].contains(&status), "{status}");
+    assert_eq!(status, 414);
     let response = app
         .http
         .post(app.postback_url(&site.id))
