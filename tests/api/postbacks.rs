@@ -23,6 +23,21 @@ async fn conversion(app: &TestApp, site: &TestSite) -> tokio_postgres::Row {
         .unwrap()
 }
 
+/// Every status the conversion with this transaction id has had, in order.
+async fn statuses_of(client: &deadpool_postgres::Client, transaction_id: &str) -> Vec<String> {
+    client
+        .query(
+            "SELECT h.status FROM conversion_status_history h JOIN conversions c \
+             ON c.id = h.conversion_id WHERE c.transaction_id = $1 ORDER BY h.id",
+            &[&transaction_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 async fn approved_revenue(app: &TestApp, site: &TestSite) -> Decimal {
     let client = app.pool.get().await.unwrap();
     client
@@ -433,17 +448,7 @@ async fn a_reversal_after_approval_takes_the_revenue_out_and_keeps_the_history()
         .await;
     assert_eq!(again["status"], "duplicate");
     let client = app.pool.get().await.unwrap();
-    let history: Vec<String> = client
-        .query(
-            "SELECT h.status FROM conversion_status_history h JOIN conversions c \
-             ON c.id = h.conversion_id WHERE c.transaction_id = 'R1' ORDER BY h.id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let history = statuses_of(&client, "R1").await;
     assert_eq!(history, ["pending", "approved", "reversed"]);
     let amount: Decimal = client
         .query_one(
@@ -746,17 +751,7 @@ async fn repeats_within_one_batch_settle_in_arrival_order() {
     assert_eq!(settled[2].message, "as given");
     assert_eq!(settled[0].conversion_id, settled[1].conversion_id);
     assert_eq!(settled[0].conversion_id, settled[6].conversion_id);
-    let history: Vec<String> = client
-        .query(
-            "SELECT h.status FROM conversion_status_history h JOIN conversions c \
-             ON c.id = h.conversion_id WHERE c.transaction_id = 'A' ORDER BY h.id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let history = statuses_of(&client, "A").await;
     assert_eq!(history, ["approved", "reversed", "approved"]);
     let logged: Vec<(String, i16)> = client
         .query(
