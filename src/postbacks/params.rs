@@ -196,14 +196,12 @@ impl RawParams {
         }
     }
 
-    /// The secret as sent, if exactly one was.
+    /// The secret as sent, if exactly one was (sent once, or every time
+    /// the same); `None` when two differ, wherever they are.
     pub fn token(&self) -> Option<&str> {
-        let mut tokens = self.values(TOKEN);
+        let mut tokens = self.values(TOKEN).map(|(_, value)| value);
         let first = tokens.next()?;
-        match tokens.next() {
-            Some(other) if other.1 != first.1 => None,
-            _ => Some(first.1),
-        }
+        tokens.all(|other| other == first).then_some(first)
     }
 
     /// Every pair with the token masked, for the postback log.
@@ -524,6 +522,25 @@ mod tests {
         assert_eq!(raw.token(), Some("secret"));
         assert!(!raw.for_log().to_string().contains("secret"));
         assert_eq!(RawParams::from_query(b"token=a&token=b").token(), None);
+    }
+
+    /// Found by the fuzz target (fuzz/fuzz_targets/postback_params.rs): only
+    /// the first two tokens were compared, so a third that differed was
+    /// ignored, and the answer depended on the order of the pairs.
+    #[test]
+    fn a_conflicting_token_anywhere_is_none() {
+        for q in [
+            &b"token=a&token=a&token=b"[..],
+            b"token=b&token=a&token=a",
+            b"token=a&token=b&token=a",
+            b"token=s&token=&token=%FF",
+        ] {
+            assert_eq!(RawParams::from_query(q).token(), None, "{}", String::from_utf8_lossy(q));
+        }
+        assert_eq!(RawParams::from_query(b"token=a&Token=a&TOKEN=a").token(), Some("a"));
+        let mut raw = RawParams::from_query(b"token=a&token=a");
+        raw.add_body(Some("application/json"), br#"{"token":"b"}"#);
+        assert_eq!(raw.token(), None);
     }
 
     proptest! {
