@@ -35,8 +35,20 @@ impl ParamError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RawParams {
     pairs: Vec<(String, String)>,
+    /// Tokens sent after the first `MAX_PARAMS` pairs: not kept as pairs
+    /// (nor logged), but still compared, so `token` never depends on where
+    /// in the request the token was.
+    late_token: LateToken,
     /// The first thing that could not be read at all.
     problem: Option<ParamError>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+enum LateToken {
+    #[default]
+    None,
+    Same(String),
+    Conflict,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,11 +141,19 @@ impl RawParams {
     }
 
     fn push(&mut self, name: String, value: String) {
+        let name = name.to_lowercase();
         if self.pairs.len() >= MAX_PARAMS {
             self.fail(ParamError::new("request", format!("more than {MAX_PARAMS} parameters")));
+            if TOKEN.contains(&name.as_str()) {
+                self.late_token = match std::mem::take(&mut self.late_token) {
+                    LateToken::None => LateToken::Same(value),
+                    LateToken::Same(seen) if seen == value => LateToken::Same(seen),
+                    _ => LateToken::Conflict,
+                };
+            }
             return;
         }
-        self.pairs.push((name.to_lowercase(), value));
+        self.pairs.push((name, value));
     }
 
     fn fail(&mut self, error: ParamError) {
@@ -199,7 +219,12 @@ impl RawParams {
     /// The secret as sent, if exactly one was (sent once, or every time
     /// the same); `None` when two differ, wherever they are.
     pub fn token(&self) -> Option<&str> {
-        let mut tokens = self.values(TOKEN).map(|(_, value)| value);
+        let late = match &self.late_token {
+            LateToken::None => None,
+            LateToken::Same(value) => Some(value.as_str()),
+            LateToken::Conflict => return None,
+        };
+        let mut tokens = self.values(TOKEN).map(|(_, value)| value).chain(late);
         let first = tokens.next()?;
         tokens.all(|other| other == first).then_some(first)
     }
@@ -541,6 +566,30 @@ mod tests {
         let mut raw = RawParams::from_query(b"token=a&token=a");
         raw.add_body(Some("application/json"), br#"{"token":"b"}"#);
         assert_eq!(raw.token(), None);
+    }
+
+    /// Found by the fuzz target: pairs after the 100th were dropped before
+    /// the token was looked for, so a right token there answered 401 (token
+    /// missing) instead of 400 (too many parameters), and the same pairs in
+    /// another order gave another token.
+    #[test]
+    fn a_token_after_the_parameter_limit_still_counts() {
+        let filler: String = (0..MAX_PARAMS).map(|i| format!("p{i}=x&")).collect();
+        let late = RawParams::from_query(format!("{filler}token=s").as_bytes());
+        assert_eq!(late.token(), Some("s"));
+        assert_eq!(late.validate().unwrap_err().parameter, "request");
+        assert!(!late.for_log().to_string().contains("\"s\""));
+        let early = RawParams::from_query(format!("token=s&{filler}").as_bytes());
+        assert_eq!(early.token(), Some("s"));
+        for q in [
+            format!("token=s&{filler}token=t"),
+            format!("{filler}token=s&token=t"),
+            format!("{filler}token=s&Token=s&TOKEN=t"),
+        ] {
+            assert_eq!(RawParams::from_query(q.as_bytes()).token(), None, "{q}");
+        }
+        let same = format!("token=s&{filler}token=s&TOKEN=s");
+        assert_eq!(RawParams::from_query(same.as_bytes()).token(), Some("s"));
     }
 
     proptest! {
