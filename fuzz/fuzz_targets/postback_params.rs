@@ -111,6 +111,7 @@ fn check_log(raw: &RawParams) {
     let Value::Object(map) = &log else {
         panic!("for_log is not an object: {log}");
     };
+    let mut logged = 0;
     for (name, value) in map {
         let shown: Vec<&Value> = match value {
             Value::Array(list) => {
@@ -119,6 +120,7 @@ fn check_log(raw: &RawParams) {
             }
             one => vec![one],
         };
+        logged += shown.len();
         for v in shown {
             let Value::String(s) = v else {
                 panic!("{name}: a logged value that is not a string: {v}");
@@ -132,7 +134,9 @@ fn check_log(raw: &RawParams) {
             }
         }
     }
-    if raw.token().is_some() {
+    // Pairs after the 100th are not kept (nor logged); below that, a token
+    // that was read shows in the log, masked.
+    if raw.token().is_some() && logged < 100 {
         assert!(
             map.contains_key("token"),
             "a token was read but is not in the log (masked)"
