@@ -8,7 +8,6 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// The longest text kept for any one value; longer is refused, not cut.
@@ -187,18 +186,17 @@ impl RawParams {
     }
 
     fn add_json(&mut self, body: &[u8]) {
-        let object: BTreeMap<String, Box<serde_json::value::RawValue>> =
-            match serde_json::from_slice(body) {
-                Ok(object) => object,
-                Err(e) => {
-                    self.fail(ParamError::new(
-                        "body",
-                        format!("not a JSON object of parameters: {e}"),
-                    ));
-                    return;
-                }
-            };
-        for (name, raw) in object {
+        let object: JsonPairs = match serde_json::from_slice(body) {
+            Ok(object) => object,
+            Err(e) => {
+                self.fail(ParamError::new(
+                    "body",
+                    format!("not a JSON object of parameters: {e}"),
+                ));
+                return;
+            }
+        };
+        for (name, raw) in object.0 {
             let text = raw.get();
             // Numbers keep their exact digits: JSON's 12.10 is "12.10", never
             // a float that would print as 12.1 or 12.099999.
@@ -366,6 +364,34 @@ impl RawParams {
             status,
             test,
         })
+    }
+}
+
+/// A JSON object's members in order, repeats kept: a name sent twice must
+/// meet the same "two values, which one?" rule as in a query string, not
+/// have the last one win silently.
+struct JsonPairs(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> Deserialize<'de> for JsonPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(JsonPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(Members)
     }
 }
 
@@ -543,6 +569,16 @@ mod tests {
             (bad.parameter.as_str(), bad.message.as_str()),
             ("event", "not valid UTF-8")
         );
+    }
+
+    #[test]
+    fn a_name_twice_in_json_is_refused_like_in_a_query() {
+        let mut raw = RawParams::default();
+        raw.add_body(Some("application/json"), br#"{"sid":"a","sid":"b"}"#);
+        assert_eq!(raw.validate().unwrap_err().parameter, "sid");
+        let mut same = RawParams::default();
+        same.add_body(Some("application/json"), br#"{"sid":"a","SID":"a"}"#);
+        assert_eq!(same.validate().unwrap().session_id, "a");
     }
 
     #[test]
