@@ -10,6 +10,7 @@ pub mod ids;
 pub mod links;
 pub mod networks;
 pub mod ops;
+pub mod reports;
 pub mod routes;
 pub mod sites;
 pub mod spool;

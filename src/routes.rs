@@ -2,7 +2,7 @@
 
 use crate::error::recover;
 use crate::state::AppState;
-use crate::{clicks, links, ops, sites};
+use crate::{clicks, links, ops, reports, sites};
 use warp::Filter;
 
 pub fn routes(
@@ -20,6 +20,8 @@ pub fn routes(
         .or(links::filters::rewrite(state.clone()))
         .unify()
         .or(sites::filters::routes(state.clone()))
+        .unify()
+        .or(reports::filters::routes(state.clone()))
         .unify()
         .or(ops::routes(state))
         .unify()
