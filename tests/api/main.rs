@@ -7,6 +7,7 @@ mod corpus;
 mod embedded;
 mod helpers;
 mod ops;
+mod reports;
 mod rewrite;
 mod sites;
 mod spool;
