@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clicks;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod links;
