@@ -90,9 +90,14 @@ CREATE TABLE report_checkpoint (
 );
 
 CREATE TABLE report_state (
-    site_id        text PRIMARY KEY,
-    sealed_from    date NOT NULL,
-    sealed_through date NOT NULL
+    site_id         text PRIMARY KEY,
+    sealed_from     date NOT NULL,
+    sealed_through  date NOT NULL,
+    -- Per dimension (keyword, page, link): the rows of the last checkpoint
+    -- over the average report_day rows of one day in the week before it.
+    -- Reading a checkpoint costs that many days of rows; a report weighs
+    -- it against reading the days themselves.
+    checkpoint_days real[] NOT NULL DEFAULT '{3,3,3}'
 );
 
 -- One contribution to the rollups: a group of clicks, or one conversion
@@ -464,8 +469,17 @@ BEGIN
             AND day < next_week AND (last_week IS NULL OR day >= last_week)) t
     GROUP BY dim, key;
 
-    INSERT INTO report_state (site_id, sealed_from, sealed_through) VALUES (site, next_week, next_week)
-    ON CONFLICT (site_id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through;
+    INSERT INTO report_state (site_id, sealed_from, sealed_through, checkpoint_days)
+    SELECT site, next_week, next_week, array_agg(
+               (SELECT count(*) FROM report_checkpoint
+                WHERE site_id = site AND dim = d.dim AND week = next_week)::real
+             / greatest(1, (SELECT count(*) FROM report_day
+                            WHERE site_id = site AND dim = d.dim
+                              AND day >= next_week - 7 AND day < next_week) / 7.0)::real
+               ORDER BY d.i)
+    FROM unnest('{k,p,l}'::"char"[]) WITH ORDINALITY AS d (dim, i)
+    ON CONFLICT (site_id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through,
+                                        checkpoint_days = EXCLUDED.checkpoint_days;
     RETURN next_week;
 END $$;
 

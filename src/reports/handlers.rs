@@ -96,11 +96,14 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let (site, q) = prepare(&state, key, Report::List(dim), &query).await?;
     let mut client = state.pool.get().await?;
-    let sealed = sql::sealed(&client, site.id.as_str()).await?;
+    let sealed = sql::sealed(&client, site.id.as_str(), dim).await?;
     let end =
         q.to.checked_add_days(Days::new(1))
             .ok_or_else(|| ApiError::invalid("to", "is too late"))?;
-    let plan = plan(q.from, end, sealed);
+    let plan = match sealed {
+        Some((sealed, checkpoint_days)) => plan(q.from, end, Some(sealed), checkpoint_days),
+        None => plan(q.from, end, None, 0.0),
+    };
     let request = ListRequest {
         site_id: site.id.as_str(),
         dim,
@@ -111,12 +114,15 @@ pub async fn list(
         limit: q.limit,
         offset: q.offset,
     };
-    // Tens of thousands of keys are grouped in memory: give the sort room
-    // (the default 4 MB spills to disk), and skip JIT compilation, which
-    // costs more than such a query takes.
+    // Tens of thousands of keys are grouped in memory: give the hash table
+    // room (the default 4 MB spills to disk); skip JIT compilation and
+    // parallel workers, whose start-up costs more than such a query takes.
     let tx = client.transaction().await?;
-    tx.batch_execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
-        .await?;
+    tx.batch_execute(
+        "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; \
+         SET LOCAL max_parallel_workers_per_gather = 0",
+    )
+    .await?;
     let (total, rows) = sql::list(&tx, &request).await?;
     tx.commit().await?;
     Ok(match q.format {

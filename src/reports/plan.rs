@@ -10,11 +10,13 @@
 //!          = C(W) - days[x, W)      W the Monday after x
 //! ```
 //!
-//! A checkpoint costs about as much to read as three days of rows (a site's
-//! keys number about three times the keys it sees in one day, for Zipf-like
-//! traffic), so short ranges are read day by day and long ones from two
-//! checkpoints and at most a few days on each side: the work is bounded by
-//! the number of keys, whatever the range's length.
+//! Reading a checkpoint costs as much as reading some number of days of
+//! rows: the site's keys over the keys it sees in a day (about 3 for a
+//! big site's Zipf-like keywords, 20 or more for a small site, whose days
+//! are sparse). The seal measures it (`report_state.checkpoint_days`), and
+//! each report takes the cheaper way: day by day, or two checkpoints and at
+//! most a few days on each side, which bounds the work by the number of
+//! keys whatever the range's length.
 
 use chrono::{Datelike, Days, NaiveDate};
 
@@ -33,9 +35,6 @@ pub struct Plan {
     pub spans: Vec<(NaiveDate, NaiveDate, i32)>,
 }
 
-/// Reading a checkpoint costs about this many days of rows.
-const CHECKPOINT_COST: i64 = 3;
-
 /// One way to express Cum(x): C(week) plus `sign` times days[lo, hi).
 #[derive(Clone, Copy, Debug)]
 struct Anchor {
@@ -46,8 +45,8 @@ struct Anchor {
 }
 
 impl Anchor {
-    fn cost(&self) -> i64 {
-        CHECKPOINT_COST + (self.hi - self.lo).num_days()
+    fn days(&self) -> i64 {
+        (self.hi - self.lo).num_days()
     }
 }
 
@@ -98,12 +97,18 @@ fn anchor(x: NaiveDate, sealed: Sealed) -> Anchor {
     }
     options
         .into_iter()
-        .min_by_key(Anchor::cost)
+        .min_by_key(Anchor::days)
         .expect("at least one option")
 }
 
-/// The parts for the days `[start, end)`.
-pub fn plan(start: NaiveDate, end: NaiveDate, sealed: Option<Sealed>) -> Plan {
+/// The parts for the days `[start, end)`, given the checkpoints and what
+/// reading one costs in days of rows.
+pub fn plan(
+    start: NaiveDate,
+    end: NaiveDate,
+    sealed: Option<Sealed>,
+    checkpoint_days: f64,
+) -> Plan {
     let direct = Plan {
         checkpoints: Vec::new(),
         spans: vec![(start, end, 1)],
@@ -112,7 +117,8 @@ pub fn plan(start: NaiveDate, end: NaiveDate, sealed: Option<Sealed>) -> Plan {
         return direct;
     };
     let (a, e) = (anchor(start, sealed), anchor(end, sealed));
-    if a.week == e.week || a.cost() + e.cost() >= (end - start).num_days() {
+    let through_checkpoints = 2.0 * checkpoint_days + (a.days() + e.days()) as f64;
+    if a.week == e.week || through_checkpoints >= (end - start).num_days() as f64 {
         return direct;
     }
     let mut plan = Plan {
@@ -161,7 +167,7 @@ mod tests {
         ) {
             let (start, end) = (day(start), day(start + len));
             let sealed = sealed.then(|| Sealed { from: day(7 * from_week), through: day(7 * (from_week + weeks)) });
-            let plan = plan(start, end, sealed);
+            let plan = plan(start, end, sealed, 3.0);
             prop_assert!(plan.checkpoints.len() <= 2 && plan.spans.len() <= 2);
             for d in -20..1400 {
                 let d = day(d);
@@ -178,7 +184,7 @@ mod tests {
             through: day(7 * 60),
         };
         // Wednesday to Wednesday a year later (exclusive end).
-        let plan = plan(day(16), day(16 + 365), Some(sealed));
+        let plan = plan(day(16), day(16 + 365), Some(sealed), 3.0);
         assert_eq!(plan.checkpoints.len(), 2);
         let days: i64 = plan
             .spans
@@ -195,12 +201,22 @@ mod tests {
             through: day(7 * 60),
         };
         assert_eq!(
-            plan(day(3), day(10), Some(sealed)).spans,
+            plan(day(3), day(10), Some(sealed), 3.0).spans,
             vec![(day(3), day(10), 1)]
         );
         assert_eq!(
-            plan(day(3), day(300), None).spans,
+            plan(day(3), day(300), None, 3.0).spans,
             vec![(day(3), day(300), 1)]
+        );
+        // A small site: a checkpoint costs as much as 25 days of rows.
+        assert!(
+            plan(day(3), day(40), Some(sealed), 25.0)
+                .checkpoints
+                .is_empty()
+        );
+        assert_eq!(
+            plan(day(3), day(80), Some(sealed), 25.0).checkpoints.len(),
+            2
         );
     }
 }

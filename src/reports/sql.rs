@@ -9,21 +9,31 @@ use deadpool_postgres::GenericClient;
 use rust_decimal::Decimal;
 use tokio_postgres::Row;
 
-/// The weekly checkpoints a site has, if any.
+/// The weekly checkpoints a site has, if any, and what reading one of
+/// them costs for `dim`, in days of rows.
 #[tracing::instrument(skip(client))]
 pub async fn sealed(
     client: &impl GenericClient,
     site_id: &str,
-) -> Result<Option<Sealed>, tokio_postgres::Error> {
+    dim: Dimension,
+) -> Result<Option<(Sealed, f64)>, tokio_postgres::Error> {
+    let index: i32 = match dim {
+        Dimension::Keyword => 1,
+        Dimension::Page => 2,
+        Dimension::Link => 3,
+    };
     let row = client
         .query_opt(
-            "SELECT sealed_from, sealed_through FROM report_state WHERE site_id = $1",
-            &[&site_id],
+            "SELECT sealed_from, sealed_through, checkpoint_days[$2] FROM report_state WHERE site_id = $1",
+            &[&site_id, &index],
         )
         .await?;
-    Ok(row.map(|row| Sealed {
-        from: row.get(0),
-        through: row.get(1),
+    Ok(row.map(|row| {
+        let sealed = Sealed {
+            from: row.get(0),
+            through: row.get(1),
+        };
+        (sealed, row.get::<_, Option<f32>>(2).map_or(3.0, f64::from))
     }))
 }
 
@@ -135,7 +145,10 @@ fn sort_expression(sort: Sort) -> &'static str {
 
 /// The parts of the plan, summed per key; keys with any click or
 /// conversion (of any status) in the range; sorted, one page of them, and
-/// how many there are in all.
+/// how many there are in all. Counts are summed as int4 (a 64-bit
+/// accumulator, where bigint sums accumulate in numeric), and revenue only
+/// where there is some: most rows have none, and numeric additions are the
+/// dearest part of the query.
 fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
     let part = |sign: &str, source: &str| {
         format!(
@@ -143,8 +156,17 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
              FROM {source}"
         )
     };
-    let links = match dim {
-        Dimension::Link => "LEFT JOIN links l ON l.id = t.key",
+    // The links' URL, network and page are joined to the page of rows only,
+    // unless the sort needs them: joining every link costs more than the
+    // rest of the query.
+    let sorts_by_link = matches!(sort, Sort::Url | Sort::PageUrl | Sort::Network);
+    let ranked = if sorts_by_link {
+        "totals t LEFT JOIN links l ON l.id = t.key"
+    } else {
+        "totals t"
+    };
+    let details = match dim {
+        Dimension::Link => "LEFT JOIN links l ON l.id = p.key",
         _ => {
             "CROSS JOIN (SELECT NULL::text AS url, NULL::text AS page_url, NULL::text AS network) l"
         }
@@ -156,18 +178,24 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
     format!(
         "WITH parts AS ({} UNION ALL {} UNION ALL {} UNION ALL {}), \
          totals AS ( \
-             SELECT key, sum(s * clicks) + CASE WHEN $3 THEN 0 ELSE sum(s * bot_clicks) END AS clicks, \
-                    sum(s * conversions) AS conversions, sum(s * revenue) AS revenue \
+             SELECT key, \
+                    sum(s * clicks::int4) + CASE WHEN $3 THEN 0 ELSE sum(s * bot_clicks::int4) END AS clicks, \
+                    sum(s * conversions::int4) AS conversions, \
+                    coalesce(sum(CASE WHEN s > 0 THEN revenue ELSE -revenue END) \
+                             FILTER (WHERE revenue <> 0), 0) AS revenue \
              FROM parts GROUP BY key \
-             HAVING sum(s * (clicks + bot_clicks + conversions + others)) > 0) \
+             HAVING sum(s * (clicks + bot_clicks + conversions + others)::int4) > 0) \
          SELECT c.n, r.key, r.clicks, r.conversions, r.revenue, r.url, r.page_url, r.network \
          FROM (SELECT count(*) AS n FROM totals) c \
          LEFT JOIN LATERAL ( \
-             SELECT t.key, t.clicks::int8 AS clicks, t.conversions::int8 AS conversions, t.revenue, \
-                    l.url, l.page_url, l.network \
-             FROM totals t {links} \
-             ORDER BY {} {direction} NULLS LAST, t.key \
-             LIMIT $14 OFFSET $15) r ON true",
+             SELECT p.key, p.clicks, p.conversions, p.revenue, p.rank, l.url, l.page_url, l.network \
+             FROM (SELECT t.key, t.clicks::int8 AS clicks, t.conversions::int8 AS conversions, \
+                          t.revenue, {sort} AS rank \
+                   FROM {ranked} \
+                   ORDER BY rank {direction} NULLS LAST, t.key \
+                   LIMIT $14 OFFSET $15) p \
+             {details}) r ON true \
+         ORDER BY r.rank {direction} NULLS LAST, r.key",
         part(
             "$5",
             "report_checkpoint WHERE site_id = $1 AND dim = $2 AND week = $4"
@@ -184,7 +212,7 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
             "$13",
             "report_day WHERE site_id = $1 AND dim = $2 AND day >= $11 AND day < $12"
         ),
-        sort_expression(sort),
+        sort = sort_expression(sort),
     )
 }
 

@@ -221,6 +221,8 @@ async fn assert_sorted_and_paged(app: &TestApp, site: &TestSite, from: NaiveDate
         ("clicks", "asc"),
         ("epc", "desc"),
         ("conversion_rate", "asc"),
+        ("url", "asc"),
+        ("network", "desc"),
     ] {
         let query = |limit: &str, offset: &str| {
             vec![
@@ -241,7 +243,9 @@ async fn assert_sorted_and_paged(app: &TestApp, site: &TestSite, from: NaiveDate
                 v => v.as_f64(),
             }
         };
-        for pair in all.windows(2) {
+        // Text sorts follow the database's collation; check their pages only.
+        let numeric = !matches!(sort, "url" | "network");
+        for pair in all.windows(2).filter(|_| numeric) {
             let (a, b) = (value(&pair[0]), value(&pair[1]));
             let ordered = match (a, b) {
                 (Some(a), Some(b)) if order == "desc" => a >= b,
