@@ -263,9 +263,12 @@ mod tests {
         );
     }
 
+    /// A report, its query, and the parameter the error must name.
+    type Case<'a> = (Report, &'a [(&'a str, &'a str)], &'a str);
+
     #[test]
     fn every_bad_value_names_its_parameter() {
-        let cases: &[(Report, &[(&str, &str)], &str)] = &[
+        let cases: &[Case] = &[
             (KEYWORDS, &[("from", "2024-1-05")], "from"),
             (KEYWORDS, &[("to", "2024-02-30")], "to"),
             (

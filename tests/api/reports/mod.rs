@@ -269,11 +269,14 @@ async fn every_report_needs_the_sites_key() {
     }
 }
 
+/// A report, its query, and the parameter the 400 must name.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 #[tokio::test]
 async fn bad_parameters_are_refused_by_name() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         ("summary", &[("from", "yesterday")], "from"),
         (
             "keywords",
