@@ -136,7 +136,7 @@ fn sort_expression(sort: Sort) -> &'static str {
         Sort::Revenue => "t.revenue",
         Sort::Epc => "t.revenue / NULLIF(t.clicks, 0)",
         Sort::ConversionRate => "t.conversions::float8 / NULLIF(t.clicks, 0)",
-        Sort::Key => "t.key",
+        Sort::Key => "k.key",
         Sort::Url => "l.url",
         Sort::PageUrl => "l.page_url",
         Sort::Network => "l.network",
@@ -144,29 +144,32 @@ fn sort_expression(sort: Sort) -> &'static str {
 }
 
 /// The parts of the plan, summed per key; keys with any click or
-/// conversion (of any status) in the range; sorted, one page of them, and
-/// how many there are in all. Counts are summed as int4 (a 64-bit
-/// accumulator, where bigint sums accumulate in numeric), and revenue only
-/// where there is some: most rows have none, and numeric additions are the
-/// dearest part of the query.
+/// conversion (of any status) in the range; sorted (ties in key number
+/// order, so pages never overlap), one page of them, and how many there
+/// are in all.
+///
+/// The work is in grouping the parts: they are grouped by key number, and
+/// the key's text (and a link's URL, network and page) is looked up for
+/// the returned rows only, unless the sort needs it. Counts are summed as
+/// int4 (64-bit accumulators, where bigint sums accumulate in numeric), and
+/// revenue only where there is some: most rows have none, and numeric
+/// additions are the dearest aggregate.
 fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
     let part = |sign: &str, source: &str| {
         format!(
-            "SELECT key, {sign}::int4 AS s, clicks, bot_clicks, conversions, others, revenue \
+            "SELECT key_id, {sign}::int4 AS s, clicks, bot_clicks, conversions, others, revenue \
              FROM {source}"
         )
     };
-    // The links' URL, network and page are joined to the page of rows only,
-    // unless the sort needs them: joining every link costs more than the
-    // rest of the query.
-    let sorts_by_link = matches!(sort, Sort::Url | Sort::PageUrl | Sort::Network);
-    let ranked = if sorts_by_link {
-        "totals t LEFT JOIN links l ON l.id = t.key"
-    } else {
-        "totals t"
+    let ranked = match sort {
+        Sort::Key => "totals t JOIN report_key k ON k.id = t.key_id",
+        Sort::Url | Sort::PageUrl | Sort::Network => {
+            "totals t JOIN report_key k ON k.id = t.key_id LEFT JOIN links l ON l.id = k.key"
+        }
+        _ => "totals t",
     };
     let details = match dim {
-        Dimension::Link => "LEFT JOIN links l ON l.id = p.key",
+        Dimension::Link => "LEFT JOIN links l ON l.id = k.key",
         _ => {
             "CROSS JOIN (SELECT NULL::text AS url, NULL::text AS page_url, NULL::text AS network) l"
         }
@@ -178,24 +181,26 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
     format!(
         "WITH parts AS ({} UNION ALL {} UNION ALL {} UNION ALL {}), \
          totals AS ( \
-             SELECT key, \
+             SELECT key_id, \
                     sum(s * clicks::int4) + CASE WHEN $3 THEN 0 ELSE sum(s * bot_clicks::int4) END AS clicks, \
                     sum(s * conversions::int4) AS conversions, \
                     coalesce(sum(CASE WHEN s > 0 THEN revenue ELSE -revenue END) \
                              FILTER (WHERE revenue <> 0), 0) AS revenue \
-             FROM parts GROUP BY key \
+             FROM parts GROUP BY key_id \
              HAVING sum(s * (clicks + bot_clicks + conversions + others)::int4) > 0) \
          SELECT c.n, r.key, r.clicks, r.conversions, r.revenue, r.url, r.page_url, r.network \
          FROM (SELECT count(*) AS n FROM totals) c \
          LEFT JOIN LATERAL ( \
-             SELECT p.key, p.clicks, p.conversions, p.revenue, p.rank, l.url, l.page_url, l.network \
-             FROM (SELECT t.key, t.clicks::int8 AS clicks, t.conversions::int8 AS conversions, \
+             SELECT k.key, p.key_id, p.clicks, p.conversions, p.revenue, p.rank, \
+                    l.url, l.page_url, l.network \
+             FROM (SELECT t.key_id, t.clicks::int8 AS clicks, t.conversions::int8 AS conversions, \
                           t.revenue, {sort} AS rank \
                    FROM {ranked} \
-                   ORDER BY rank {direction} NULLS LAST, t.key \
+                   ORDER BY rank {direction} NULLS LAST, t.key_id \
                    LIMIT $14 OFFSET $15) p \
+             JOIN report_key k ON k.id = p.key_id \
              {details}) r ON true \
-         ORDER BY r.rank {direction} NULLS LAST, r.key",
+         ORDER BY r.rank {direction} NULLS LAST, r.key_id",
         part(
             "$5",
             "report_checkpoint WHERE site_id = $1 AND dim = $2 AND week = $4"
