@@ -17,7 +17,7 @@ use crate::sites::sql as site_sql;
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use deadpool_postgres::Pool;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use model::{KEYWORDS, PAGES, Zipf};
 use rand::distr::Alphanumeric;
 use rand::rngs::StdRng;
@@ -111,9 +111,16 @@ fn progress(len: u64, what: &'static str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{msg:12} [{bar:40}] {human_pos}/{human_len} {per_sec} ETA {eta}",
+            "{msg:12} [{bar:40}] {human_pos}/{human_len} {rate} ETA {eta}",
         )
         .expect("a valid template")
+        // indicatif's own {per_sec} prints four decimals of rows per second.
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        )
         .progress_chars("=> "),
     );
     bar.set_message(what);
