@@ -33,7 +33,13 @@ pub struct Sealed {
 pub struct Plan {
     pub checkpoints: Vec<(NaiveDate, i32)>,
     pub spans: Vec<(NaiveDate, NaiveDate, i32)>,
+    /// A `report_recent` window: its length in weeks, and the days it
+    /// covers (the weeks before the last checkpoint).
+    pub recent: Option<(i16, NaiveDate, NaiveDate)>,
 }
+
+/// The lengths of the `report_recent` windows (`affrank_report_windows()`).
+pub const WINDOWS: [i16; 4] = [1, 4, 13, 52];
 
 /// One way to express Cum(x): C(week) plus `sign` times days[lo, hi).
 #[derive(Clone, Copy, Debug)]
@@ -102,7 +108,9 @@ fn anchor(x: NaiveDate, sealed: Sealed) -> Anchor {
 }
 
 /// The parts for the days `[start, end)`, given the checkpoints and what
-/// reading one costs in days of rows.
+/// reading one costs in days of rows: the cheapest of reading the days, two
+/// checkpoints and the days between them and the range's ends, or one
+/// recent window and the days between it and the range's ends.
 pub fn plan(
     start: NaiveDate,
     end: NaiveDate,
@@ -112,25 +120,59 @@ pub fn plan(
     let direct = Plan {
         checkpoints: Vec::new(),
         spans: vec![(start, end, 1)],
+        recent: None,
     };
     let Some(sealed) = sealed else {
         return direct;
     };
+    let mut best = ((end - start).num_days() as f64, direct);
+
     let (a, e) = (anchor(start, sealed), anchor(end, sealed));
-    let through_checkpoints = 2.0 * checkpoint_days + (a.days() + e.days()) as f64;
-    if a.week == e.week || through_checkpoints >= (end - start).num_days() as f64 {
-        return direct;
-    }
-    let mut plan = Plan {
-        checkpoints: vec![(e.week, 1), (a.week, -1)],
-        spans: Vec::new(),
-    };
-    for (anchor, sign) in [(e, 1), (a, -1)] {
-        if anchor.lo < anchor.hi {
-            plan.spans.push((anchor.lo, anchor.hi, sign * anchor.sign));
+    let cost = 2.0 * checkpoint_days + (a.days() + e.days()) as f64;
+    if a.week != e.week && cost < best.0 {
+        let mut plan = Plan {
+            checkpoints: vec![(e.week, 1), (a.week, -1)],
+            ..Plan::default()
+        };
+        for (anchor, sign) in [(e, 1), (a, -1)] {
+            if anchor.lo < anchor.hi {
+                plan.spans.push((anchor.lo, anchor.hi, sign * anchor.sign));
+            }
         }
+        best = (cost, plan);
     }
-    plan
+
+    let last = sealed.through;
+    for weeks in WINDOWS {
+        let first = last - Days::new(7 * weeks as u64);
+        if first < sealed.from {
+            continue;
+        }
+        let cost = checkpoint_days
+            + ((end - last).num_days().abs() + (start - first).num_days().abs()) as f64;
+        if cost >= best.0 {
+            continue;
+        }
+        // Window [first, last), then move its ends to [start, end).
+        let mut spans = Vec::with_capacity(2);
+        if end > last {
+            spans.push((last, end, 1));
+        } else if end < last {
+            spans.push((end, last, -1));
+        }
+        if start > first {
+            spans.push((first, start, -1));
+        } else if start < first {
+            spans.push((start, first, 1));
+        }
+        let plan = Plan {
+            checkpoints: Vec::new(),
+            spans,
+            recent: Some((weeks, first, last)),
+        };
+        best = (cost, plan);
+    }
+    best.1
 }
 
 #[cfg(test)]
@@ -157,7 +199,11 @@ mod tests {
             .filter(|(lo, hi, _)| (*lo..*hi).contains(&d))
             .map(|(_, _, s)| s)
             .sum();
-        c + s
+        let r = plan
+            .recent
+            .filter(|(_, first, last)| (*first..*last).contains(&d))
+            .map_or(0, |_| 1);
+        c + s + r
     }
 
     proptest! {
@@ -169,6 +215,7 @@ mod tests {
             let sealed = sealed.then(|| Sealed { from: day(7 * from_week), through: day(7 * (from_week + weeks)) });
             let plan = plan(start, end, sealed, 3.0);
             prop_assert!(plan.checkpoints.len() <= 2 && plan.spans.len() <= 2);
+            prop_assert!(plan.recent.is_none() || plan.checkpoints.is_empty());
             for d in -20..1400 {
                 let d = day(d);
                 let inside = start <= d && d < end;
@@ -192,6 +239,20 @@ mod tests {
             .map(|(lo, hi, _)| (*hi - *lo).num_days())
             .sum();
         assert!(days <= 6, "{plan:?}");
+    }
+
+    #[test]
+    fn the_last_30_days_read_one_recent_window() {
+        let sealed = Sealed {
+            from: day(0),
+            through: day(7 * 60),
+        };
+        // Thirty days ending on the day of the last checkpoint (a Monday).
+        let end = day(7 * 60 + 1);
+        let plan = plan(end - chrono::Duration::days(30), end, Some(sealed), 3.0);
+        assert_eq!(plan.recent, Some((4, day(7 * 56), day(7 * 60))));
+        assert!(plan.checkpoints.is_empty());
+        assert_eq!(plan.spans.len(), 2);
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
         Order::Desc => "DESC",
     };
     format!(
-        "WITH parts AS ({} UNION ALL {} UNION ALL {} UNION ALL {}), \
+        "WITH parts AS ({} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {}), \
          totals AS ( \
              SELECT key_id, \
                     sum(s * clicks::int4) + CASE WHEN $3 THEN 0 ELSE sum(s * bot_clicks::int4) END AS clicks, \
@@ -217,6 +217,10 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
             "$13",
             "report_day WHERE site_id = $1 AND dim = $2 AND day >= $11 AND day < $12"
         ),
+        part(
+            "1",
+            "report_recent WHERE site_id = $1 AND dim = $2 AND weeks = $16"
+        ),
         sort = sort_expression(sort),
     )
 }
@@ -234,6 +238,7 @@ pub async fn list(
     let (w2, s2) = checkpoint(1).map_or((None, 0), |(w, s)| (Some(w), s));
     let (a1, b1, t1) = span(0).map_or((None, None, 0), |(a, b, s)| (Some(a), Some(b), s));
     let (a2, b2, t2) = span(1).map_or((None, None, 0), |(a, b, s)| (Some(a), Some(b), s));
+    let recent: Option<i16> = plan.recent.map(|(weeks, _, _)| weeks);
     let statement = client
         .prepare_cached(&list_sql(request.dim, request.sort, request.order))
         .await?;
@@ -256,6 +261,7 @@ pub async fn list(
                 &t2,
                 &request.limit,
                 &request.offset,
+                &recent,
             ],
         )
         .await?;

@@ -275,12 +275,18 @@ async fn scenario(seed: u64, first_zone: &str, second_zone: &str) {
     let start = data.start.date_naive();
     let today = Utc::now().date_naive();
     let day = |n: i64| start + Duration::days(n);
+    // Ranges ending today, starting where a recent window starts (the
+    // last Monday, four weeks before it), and others anywhere.
+    let monday = affrank::reports::plan::monday_of(today);
     let ranges = [
         (day(-2), today),
         (day(10), day(10)),
         (day(3), day(50)),
         (day(17), day(38)),
         (day(20), today),
+        (monday - Duration::days(28), today),
+        (monday - Duration::days(7), today),
+        (monday - Duration::days(29), monday - Duration::days(1)),
     ];
     assert_reports_match(&app, &site, &ranges, "fresh").await;
 
