@@ -465,6 +465,11 @@ CREATE TRIGGER clicks_report_update AFTER UPDATE ON clicks
 CREATE FUNCTION affrank_report_conversions_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- INSERT … ON CONFLICT fires the INSERT and the UPDATE statement
+    -- triggers; a batch of postbacks usually has work for only one of them.
+    IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     PERFORM affrank_report_lock(ARRAY(SELECT site_id FROM new_rows));
     PERFORM affrank_report_apply(ARRAY(
         SELECT affrank_report_conversion_delta(c.site_id, c.status, c.amount_site, c.unconverted, c.is_lead, c.received_at, c.clicked_at, c.link_id, c.page_url, c.keyword, s.time_zone, 1)
@@ -475,6 +480,9 @@ END $$;
 CREATE FUNCTION affrank_report_conversions_update() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     PERFORM affrank_report_lock(ARRAY(SELECT site_id FROM old_rows UNION ALL SELECT site_id FROM new_rows));
     PERFORM affrank_report_apply(ARRAY(
         WITH changed AS (
