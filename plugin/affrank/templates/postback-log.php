@@ -91,16 +91,16 @@ $affrank_when_format = get_option( 'date_format' ) . ' ' . get_option( 'time_for
 				<div class="affrank-table-scroll">
 				<table class="widefat striped affrank-table affrank-log">
 					<thead><tr>
-						<th scope="col"><?php esc_html_e( 'Received', 'affrank' ); ?></th>
-						<th scope="col"><?php esc_html_e( 'Outcome', 'affrank' ); ?></th>
-						<th scope="col"><?php esc_html_e( 'Parameters', 'affrank' ); ?></th>
-						<th scope="col"><?php esc_html_e( 'What it means', 'affrank' ); ?></th>
+						<th scope="col" class="affrank-log__when"><?php esc_html_e( 'Received', 'affrank' ); ?></th>
+						<th scope="col" class="affrank-log__outcome"><?php esc_html_e( 'Outcome', 'affrank' ); ?></th>
+						<th scope="col" class="affrank-params"><?php esc_html_e( 'Parameters', 'affrank' ); ?></th>
+						<th scope="col" class="affrank-log__meaning"><?php esc_html_e( 'What it means', 'affrank' ); ?></th>
 					</tr></thead>
 					<tbody>
 					<?php foreach ( $view['rows'] as $affrank_row ) : ?>
 						<?php $affrank_time = '' !== $affrank_row['received_at'] ? strtotime( $affrank_row['received_at'] ) : false; ?>
 						<tr class="affrank-log__row affrank-log__row--<?php echo esc_attr( $affrank_row['status'] ); ?>">
-							<td class="affrank-log__when">
+							<td class="affrank-log__when" data-label="<?php esc_attr_e( 'Received', 'affrank' ); ?>">
 								<?php echo esc_html( false !== $affrank_time ? wp_date( $affrank_when_format, $affrank_time ) : '—' ); ?>
 								<?php if ( '' !== $affrank_row['method'] || '' !== $affrank_row['source_addr'] ) : ?>
 									<br><span class="affrank-muted">
@@ -115,13 +115,13 @@ $affrank_when_format = get_option( 'date_format' ) . ' ' . get_option( 'time_for
 									</span>
 								<?php endif; ?>
 							</td>
-							<td class="affrank-log__outcome">
+							<td class="affrank-log__outcome" data-label="<?php esc_attr_e( 'Outcome', 'affrank' ); ?>">
 								<span class="affrank-badge affrank-badge--<?php echo esc_attr( Postback_Log_Page::tone( $affrank_row['status'] ) ); ?>"><?php echo esc_html( '' !== $affrank_row['status'] ? $affrank_row['status'] : '—' ); ?></span>
 								<?php if ( null !== $affrank_row['http_status'] ) : ?>
 									<br><span class="affrank-muted"><?php echo esc_html( 'HTTP ' . $affrank_row['http_status'] ); ?></span>
 								<?php endif; ?>
 							</td>
-							<td class="affrank-params">
+							<td class="affrank-params" data-label="<?php esc_attr_e( 'Parameters', 'affrank' ); ?>">
 								<?php foreach ( $affrank_row['params'] as $affrank_pair ) : ?>
 									<code><?php echo esc_html( $affrank_pair[0] . '=' . $affrank_pair[1] ); ?></code>
 								<?php endforeach; ?>
@@ -129,7 +129,7 @@ $affrank_when_format = get_option( 'date_format' ) . ' ' . get_option( 'time_for
 									<span class="affrank-muted"><?php esc_html_e( '(none)', 'affrank' ); ?></span>
 								<?php endif; ?>
 							</td>
-							<td class="affrank-log__meaning">
+							<td class="affrank-log__meaning" data-label="<?php esc_attr_e( 'What it means', 'affrank' ); ?>">
 								<?php echo esc_html( $affrank_row['hint'] ); ?>
 								<?php if ( '' !== $affrank_row['message'] ) : ?>
 									<br><span class="affrank-muted">

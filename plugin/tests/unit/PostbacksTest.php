@@ -123,9 +123,9 @@ final class PostbacksTest extends Test_Case {
 		$this->assertSame( 3, $row['conversion_id'] );
 		$this->assertSame( 'POST', $row['method'] );
 		$this->assertSame(
-			array( array( 'sessionId', 'abc' ), array( 'token', '***' ), array( 'subid', 'a' ), array( 'subid', 'b' ), array( 'Secret', '***' ) ),
+			array( array( 'sessionId', 'abc' ), array( 'subid', 'a' ), array( 'subid', 'b' ), array( 'Secret', '***' ), array( 'token', '***' ) ),
 			$row['params'],
-			'a repeated name is shown once per value; secrets never'
+			'known names first, a repeated name once per value, secrets last and never shown'
 		);
 		$this->assertStringContainsString( 'affrank_sid', $row['hint'] );
 

@@ -35,6 +35,12 @@ final class Postback_Log_Page {
 	/** Parameter names that carry secrets. */
 	private const SECRET_PARAMS = array( 'token', 'secret', 'api_key', 'key' );
 
+	/**
+	 * The order parameters are shown in: session id, amount, transaction id
+	 * (every alias DESIGN.md accepts), then the rest by name, secrets last.
+	 */
+	private const PARAM_ORDER = array( 'sessionid', 'affrank_sid', 'click_id', 'clickid', 'subid', 'sub_id', 'sid', 'tid', 'amount', 'commission', 'payout', 'revenue', 'currency', 'transaction_id', 'txid', 'order_id', 'oid', 'event', 'status', 'test' );
+
 	/** How a secret is shown. */
 	public const MASK = '***';
 
@@ -109,6 +115,12 @@ final class Postback_Log_Page {
 	 * @return array<int, array{0:string,1:string}>
 	 */
 	public static function mask_params( array $params ): array {
+		$rank = static function ( string $name ): array {
+			$lower = strtolower( $name );
+			$index = array_search( $lower, self::PARAM_ORDER, true );
+			return array( in_array( $lower, self::SECRET_PARAMS, true ) ? 2 : ( false === $index ? 1 : 0 ), false === $index ? 0 : $index, $lower );
+		};
+		uksort( $params, static fn ( $a, $b ): int => $rank( (string) $a ) <=> $rank( (string) $b ) );
 		$pairs = array();
 		foreach ( $params as $name => $values ) {
 			$name   = (string) $name;
@@ -139,7 +151,7 @@ final class Postback_Log_Page {
 			'unmatched'    => __( 'Counted as unattributed revenue: no click has this session id, so the network did not pass back the affrank_sid value. Check the sub-id passthrough (Postback Setup shows which sub-id each network uses).', 'affrank' ),
 			'duplicate'    => __( 'Already received: networks retry, and nothing was counted twice.', 'affrank' ),
 			'updated'      => __( 'The network changed this sale’s status (for example approved or reversed); the revenue follows.', 'affrank' ),
-			'test'         => __( 'A set-up check (test=1), such as “Send test postback”: the postback URL and token work. Nothing was counted.', 'affrank' ),
+			'test'         => __( 'A set-up check (test=1, as “Send test postback” sends): the postback URL and token work. Nothing was counted.', 'affrank' ),
 			'queued'       => __( 'Received while the sidecar’s database was briefly away: the postback is saved on disk and will be counted, with the same duplicate check, as soon as the database is back. Nothing to do.', 'affrank' ),
 			'invalid'      => __( 'Not counted: a parameter was missing or malformed (the message names it). Compare the network’s postback URL with the one on Postback Setup; a value still in braces or !!…!! means the network left a macro unfilled.', 'affrank' ),
 			'unauthorized' => __( 'Not counted: the token was missing or wrong. Copy the postback URL from Postback Setup again.', 'affrank' ),

@@ -116,7 +116,9 @@ final class Test_Postback {
 				__( 'Test postback sent. Outcome: %1$s (HTTP %2$d). %3$s', 'affrank' ),
 				$status,
 				$code,
-				Postback_Log_Page::hint( $status )
+				'test' === $status
+					? __( 'The postback URL and token work. Nothing was counted: your figures do not change.', 'affrank' )
+					: Postback_Log_Page::hint( $status )
 			),
 		);
 	}
