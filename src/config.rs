@@ -23,6 +23,8 @@ pub struct Config {
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     pub log_format: LogFormat,
+    /// Group-commit writer tasks for postbacks (each one connection).
+    pub postback_writers: usize,
     /// Postbacks per second (and burst) one site may send.
     pub postback_site_rate: u32,
     pub postback_site_burst: u32,
@@ -57,6 +59,7 @@ pub struct Layer {
     pub link_cache_capacity: Option<u64>,
     pub trusted_proxies: Option<Vec<IpAddr>>,
     pub log_format: Option<LogFormat>,
+    pub postback_writers: Option<usize>,
     pub postback_site_rate: Option<u32>,
     pub postback_site_burst: Option<u32>,
     pub postback_address_rate: Option<u32>,
@@ -100,6 +103,7 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             // A network's burst after a batch approval must never hit these;
             // a flood from one address still does.
+            postback_writers: 2,
             postback_site_rate: 100,
             postback_site_burst: 1_000,
             postback_address_rate: 100,
@@ -201,6 +205,7 @@ impl Config {
             )?,
             trusted_proxies,
             log_format,
+            postback_writers: parse("AFFRANK_POSTBACK_WRITERS", get("AFFRANK_POSTBACK_WRITERS"))?,
             postback_site_rate: parse(
                 "AFFRANK_POSTBACK_SITE_RATE",
                 get("AFFRANK_POSTBACK_SITE_RATE"),
@@ -243,6 +248,7 @@ impl Config {
             link_cache_capacity,
             trusted_proxies,
             log_format,
+            postback_writers,
             postback_site_rate,
             postback_site_burst,
             postback_address_rate,
@@ -261,9 +267,13 @@ impl Config {
                 "public_url must be an http or https URL".into(),
             ));
         }
-        if self.db_pool_size == 0 || self.click_writers == 0 || self.click_batch_max == 0 {
+        if self.db_pool_size == 0
+            || self.click_writers == 0
+            || self.click_batch_max == 0
+            || self.postback_writers == 0
+        {
             return Err(ConfigError::Invalid(
-                "db_pool_size, click_writers and click_batch_max must be at least 1".into(),
+                "db_pool_size, click_writers, click_batch_max and postback_writers must be at least 1".into(),
             ));
         }
         let quotas = [

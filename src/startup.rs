@@ -131,7 +131,7 @@ impl Application {
             spool.clone(),
             health.clone(),
             metrics.clone(),
-            config.click_writers,
+            config.postback_writers,
             config.click_batch_max,
         );
         let (stop_replay, replay_stop_rx) = watch::channel(false);
