@@ -51,6 +51,8 @@ final class PostbacksTest extends Test_Case {
 		$invalid = Test_Postback::outcome( 400, '{"status":"invalid","message":"is not a decimal amount","parameter":"amount"}' );
 		$this->assertSame( 'invalid', $invalid['status'] );
 		$this->assertSame( 'amount: is not a decimal amount', $invalid['message'] );
+		$named = Test_Postback::outcome( 400, '{"status":"invalid","message":"amount: \\"12,50\\" is not a decimal amount","parameter":"amount"}' );
+		$this->assertSame( 'amount: "12,50" is not a decimal amount', $named['message'], 'the sidecar\'s message already names it: not twice' );
 
 		$unknown = Test_Postback::outcome( 404, '{"status":"unknown_site","message":"no such site"}' );
 		$this->assertSame( 'unknown_site', $unknown['status'], 'a 404 with an outcome is the site, not a missing feature' );

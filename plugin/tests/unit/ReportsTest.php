@@ -55,10 +55,10 @@ final class ReportsTest extends Test_Case {
 		$cells = $this->cells( $html );
 		$this->assertSame( array( 'best boots', '40', '2', '$25.00', '$0.63', '5.0%' ), $cells[0], 'money and rates formatted, order kept' );
 		$this->assertSame( '(no keyword)', $cells[1][0], 'the sidecar\'s "(none)"' );
-		$this->assertSame( array( 'AffRank test test', '0', '0', '$0.00', '—', '—' ), $cells[2], 'no billable click: no EPC or rate; the test click is marked' );
+		$this->assertSame( array( 'AffRank test test click', '0', '0', '$0.00', '—', '—' ), $cells[2], 'no billable click: no EPC or rate; the test click is marked' );
 
 		$pages = $this->cells( $this->render_table( 'pages', array( array( 'page_url' => home_url( '/?affrank-test=1' ), 'clicks' => 0, 'conversions' => 0, 'revenue' => '0.00', 'epc' => null, 'conversion_rate' => null ) ) ) );
-		$this->assertSame( '/?affrank-test=1 test', $pages[0][0] );
+		$this->assertSame( '/?affrank-test=1 test click', $pages[0][0] );
 		$this->assertFalse( Report_Table::is_test_row( array( 'page_url' => home_url( '/best-boots/' ) ) ) );
 	}
 

@@ -102,9 +102,11 @@ final class Test_Postback {
 			);
 		}
 		$message = is_array( $decoded ) && isset( $decoded['message'] ) && is_scalar( $decoded['message'] ) ? (string) $decoded['message'] : '';
-		if ( is_array( $decoded ) && isset( $decoded['parameter'] ) && is_scalar( $decoded['parameter'] ) && '' !== (string) $decoded['parameter'] ) {
+		// The sidecar's message starts with the parameter's name; say it if not.
+		$parameter = is_array( $decoded ) && isset( $decoded['parameter'] ) && is_scalar( $decoded['parameter'] ) ? (string) $decoded['parameter'] : '';
+		if ( '' !== $parameter && ! str_starts_with( $message, $parameter . ':' ) ) {
 			/* translators: 1: parameter name, 2: the sidecar's explanation. */
-			$message = sprintf( __( '%1$s: %2$s', 'affrank' ), (string) $decoded['parameter'], $message );
+			$message = sprintf( __( '%1$s: %2$s', 'affrank' ), $parameter, $message );
 		}
 		return array(
 			'status'      => $status,

@@ -90,15 +90,15 @@ $affrank_home    = untrailingslashit( home_url() );
 								}
 							}
 							if ( Report_Table::is_test_row( $affrank_row ) ) {
-								echo ' <span class="affrank-badge affrank-badge--info" title="' . esc_attr__( 'Made by “Send test postback”: a bot click, never counted.', 'affrank' ) . '">' . esc_html__( 'test', 'affrank' ) . '</span>';
+								echo ' <span class="affrank-badge affrank-badge--info" title="' . esc_attr__( 'Made by “Send test postback”: a bot click, never counted.', 'affrank' ) . '">' . esc_html__( 'test click', 'affrank' ) . '</span>';
 							}
 							?>
 						</td>
-						<td class="num"><?php echo esc_html( Format::count( $affrank_row['clicks'] ?? 0 ) ); ?></td>
-						<td class="num"><?php echo esc_html( Format::count( $affrank_row['conversions'] ?? 0 ) ); ?></td>
-						<td class="num"><strong><?php echo esc_html( Format::money( $affrank_row['revenue'] ?? '0', $view['currency'] ) ); ?></strong></td>
-						<td class="num"><?php echo esc_html( Format::money( $affrank_row['epc'] ?? null, $view['currency'] ) ); ?></td>
-						<td class="num"><?php echo esc_html( Format::percent( $affrank_row['conversion_rate'] ?? null ) ); ?></td>
+						<td class="num affrank-col-clicks" data-label="<?php echo esc_attr( $affrank_columns['clicks'] ); ?>"><?php echo esc_html( Format::count( $affrank_row['clicks'] ?? 0 ) ); ?></td>
+						<td class="num affrank-col-conversions" data-label="<?php echo esc_attr( $affrank_columns['conversions'] ); ?>"><?php echo esc_html( Format::count( $affrank_row['conversions'] ?? 0 ) ); ?></td>
+						<td class="num affrank-col-revenue" data-label="<?php echo esc_attr( $affrank_columns['revenue'] ); ?>"><strong><?php echo esc_html( Format::money( $affrank_row['revenue'] ?? '0', $view['currency'] ) ); ?></strong></td>
+						<td class="num affrank-col-epc" data-label="<?php echo esc_attr( $affrank_columns['epc'] ); ?>"><?php echo esc_html( Format::money( $affrank_row['epc'] ?? null, $view['currency'] ) ); ?></td>
+						<td class="num affrank-col-conversion_rate" data-label="<?php echo esc_attr( $affrank_columns['conversion_rate'] ); ?>"><?php echo esc_html( Format::percent( $affrank_row['conversion_rate'] ?? null ) ); ?></td>
 					</tr>
 				<?php endforeach; ?>
 			</tbody>
