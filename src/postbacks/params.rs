@@ -8,7 +8,6 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// The longest text kept for any one value; longer is refused, not cut.
@@ -35,8 +34,20 @@ impl ParamError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RawParams {
     pairs: Vec<(String, String)>,
+    /// Tokens sent after the first `MAX_PARAMS` pairs: not kept as pairs
+    /// (nor logged), but still compared, so `token` never depends on where
+    /// in the request the token was.
+    late_token: LateToken,
     /// The first thing that could not be read at all.
     problem: Option<ParamError>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+enum LateToken {
+    #[default]
+    None,
+    Same(String),
+    Conflict,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,14 +140,22 @@ impl RawParams {
     }
 
     fn push(&mut self, name: String, value: String) {
+        let name = name.to_lowercase();
         if self.pairs.len() >= MAX_PARAMS {
             self.fail(ParamError::new(
                 "request",
                 format!("more than {MAX_PARAMS} parameters"),
             ));
+            if TOKEN.contains(&name.as_str()) {
+                self.late_token = match std::mem::take(&mut self.late_token) {
+                    LateToken::None => LateToken::Same(value),
+                    LateToken::Same(seen) if seen == value => LateToken::Same(seen),
+                    _ => LateToken::Conflict,
+                };
+            }
             return;
         }
-        self.pairs.push((name.to_lowercase(), value));
+        self.pairs.push((name, value));
     }
 
     fn fail(&mut self, error: ParamError) {
@@ -167,18 +186,17 @@ impl RawParams {
     }
 
     fn add_json(&mut self, body: &[u8]) {
-        let object: BTreeMap<String, Box<serde_json::value::RawValue>> =
-            match serde_json::from_slice(body) {
-                Ok(object) => object,
-                Err(e) => {
-                    self.fail(ParamError::new(
-                        "body",
-                        format!("not a JSON object of parameters: {e}"),
-                    ));
-                    return;
-                }
-            };
-        for (name, raw) in object {
+        let object: JsonPairs = match serde_json::from_slice(body) {
+            Ok(object) => object,
+            Err(e) => {
+                self.fail(ParamError::new(
+                    "body",
+                    format!("not a JSON object of parameters: {e}"),
+                ));
+                return;
+            }
+        };
+        for (name, raw) in object.0 {
             let text = raw.get();
             // Numbers keep their exact digits: JSON's 12.10 is "12.10", never
             // a float that would print as 12.1 or 12.099999.
@@ -199,14 +217,17 @@ impl RawParams {
         }
     }
 
-    /// The secret as sent, if exactly one was.
+    /// The secret as sent, if exactly one was (sent once, or every time
+    /// the same); `None` when two differ, wherever they are.
     pub fn token(&self) -> Option<&str> {
-        let mut tokens = self.values(TOKEN);
+        let late = match &self.late_token {
+            LateToken::None => None,
+            LateToken::Same(value) => Some(value.as_str()),
+            LateToken::Conflict => return None,
+        };
+        let mut tokens = self.values(TOKEN).map(|(_, value)| value).chain(late);
         let first = tokens.next()?;
-        match tokens.next() {
-            Some(other) if other.1 != first.1 => None,
-            _ => Some(first.1),
-        }
+        tokens.all(|other| other == first).then_some(first)
     }
 
     /// Every pair with the token masked, for the postback log.
@@ -343,6 +364,34 @@ impl RawParams {
             status,
             test,
         })
+    }
+}
+
+/// A JSON object's members in order, repeats kept: a name sent twice must
+/// meet the same "two values, which one?" rule as in a query string, not
+/// have the last one win silently.
+struct JsonPairs(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> Deserialize<'de> for JsonPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(JsonPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(Members)
     }
 }
 
@@ -523,6 +572,16 @@ mod tests {
     }
 
     #[test]
+    fn a_name_twice_in_json_is_refused_like_in_a_query() {
+        let mut raw = RawParams::default();
+        raw.add_body(Some("application/json"), br#"{"sid":"a","sid":"b"}"#);
+        assert_eq!(raw.validate().unwrap_err().parameter, "sid");
+        let mut same = RawParams::default();
+        same.add_body(Some("application/json"), br#"{"sid":"a","SID":"a"}"#);
+        assert_eq!(same.validate().unwrap().session_id, "a");
+    }
+
+    #[test]
     fn json_numbers_keep_their_digits_and_forms_work() {
         let mut raw = RawParams::default();
         raw.add_body(
@@ -548,6 +607,57 @@ mod tests {
         assert_eq!(raw.token(), Some("secret"));
         assert!(!raw.for_log().to_string().contains("secret"));
         assert_eq!(RawParams::from_query(b"token=a&token=b").token(), None);
+    }
+
+    /// Found by the fuzz target (fuzz/fuzz_targets/postback_params.rs): only
+    /// the first two tokens were compared, so a third that differed was
+    /// ignored, and the answer depended on the order of the pairs.
+    #[test]
+    fn a_conflicting_token_anywhere_is_none() {
+        for q in [
+            &b"token=a&token=a&token=b"[..],
+            b"token=b&token=a&token=a",
+            b"token=a&token=b&token=a",
+            b"token=s&token=&token=%FF",
+        ] {
+            assert_eq!(
+                RawParams::from_query(q).token(),
+                None,
+                "{}",
+                String::from_utf8_lossy(q)
+            );
+        }
+        assert_eq!(
+            RawParams::from_query(b"token=a&Token=a&TOKEN=a").token(),
+            Some("a")
+        );
+        let mut raw = RawParams::from_query(b"token=a&token=a");
+        raw.add_body(Some("application/json"), br#"{"token":"b"}"#);
+        assert_eq!(raw.token(), None);
+    }
+
+    /// Found by the fuzz target: pairs after the 100th were dropped before
+    /// the token was looked for, so a right token there answered 401 (token
+    /// missing) instead of 400 (too many parameters), and the same pairs in
+    /// another order gave another token.
+    #[test]
+    fn a_token_after_the_parameter_limit_still_counts() {
+        let filler: String = (0..MAX_PARAMS).map(|i| format!("p{i}=x&")).collect();
+        let late = RawParams::from_query(format!("{filler}token=s").as_bytes());
+        assert_eq!(late.token(), Some("s"));
+        assert_eq!(late.validate().unwrap_err().parameter, "request");
+        assert!(!late.for_log().to_string().contains("\"s\""));
+        let early = RawParams::from_query(format!("token=s&{filler}").as_bytes());
+        assert_eq!(early.token(), Some("s"));
+        for q in [
+            format!("token=s&{filler}token=t"),
+            format!("{filler}token=s&token=t"),
+            format!("{filler}token=s&Token=s&TOKEN=t"),
+        ] {
+            assert_eq!(RawParams::from_query(q.as_bytes()).token(), None, "{q}");
+        }
+        let same = format!("token=s&{filler}token=s&TOKEN=s");
+        assert_eq!(RawParams::from_query(same.as_bytes()).token(), Some("s"));
     }
 
     proptest! {
