@@ -49,6 +49,29 @@ enum Command {
         #[command(subcommand)]
         command: SiteCommand,
     },
+    /// Fill a site with a realistic year of clicks and conversions (Zipf-like
+    /// keywords and pages, bots, leads, pending, rejected and reversed
+    /// sales, unmatched postbacks) through the production tables.
+    DemoData {
+        /// The site to fill (its site_id).
+        #[arg(long)]
+        site: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        clicks: u64,
+        /// Days of traffic, ending on --end.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3660))]
+        days: u32,
+        /// The same seed gives the same data (run it once per site and seed:
+        /// session ids repeat).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The last day of traffic, YYYY-MM-DD (UTC); default today.
+        #[arg(long)]
+        end: Option<chrono::NaiveDate>,
+        /// Share of human clicks that convert.
+        #[arg(long, default_value_t = 0.02)]
+        conversion_rate: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +144,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 for version in applied {
                     println!("applied {version}");
                 }
+                Ok(())
+            })
+            .await
+        }
+        Command::DemoData {
+            site,
+            clicks,
+            days,
+            seed,
+            end,
+            conversion_rate,
+        } => {
+            if !(0.0..=1.0).contains(&conversion_rate) {
+                anyhow::bail!("--conversion-rate must be between 0 and 1");
+            }
+            let options = crate::demo::Options {
+                site,
+                clicks,
+                days,
+                seed,
+                end,
+                conversion_rate,
+            };
+            with_database(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                let summary = crate::demo::run(&pool, &options).await?;
+                println!("{summary}");
                 Ok(())
             })
             .await

@@ -2,7 +2,7 @@
 
 use crate::error::recover;
 use crate::state::AppState;
-use crate::{clicks, links, ops, postbacks, sites};
+use crate::{clicks, links, ops, postbacks, reports, sites};
 use warp::Filter;
 
 pub fn routes(
@@ -22,6 +22,8 @@ pub fn routes(
         .or(sites::filters::routes(state.clone()))
         .unify()
         .or(postbacks::filters::routes(state.clone()))
+        .unify()
+        .or(reports::filters::routes(state.clone()))
         .unify()
         .or(ops::routes(state))
         .unify()

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_conversions_postback_log",
         include_str!("../../migrations/0002_conversions_postback_log.sql"),
     ),
+    (
+        "0003_report_rollups",
+        include_str!("../../migrations/0003_report_rollups.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"

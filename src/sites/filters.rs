@@ -3,7 +3,7 @@ use crate::error::respond;
 use crate::state::AppState;
 use warp::Filter;
 
-fn api_key() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
+pub fn api_key() -> impl Filter<Extract = (Option<String>,), Error = warp::Rejection> + Clone {
     warp::header::optional::<String>("authorization")
 }
 

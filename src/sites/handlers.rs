@@ -21,14 +21,22 @@ pub async fn put_site(
     let mut site = authenticate(&state, key).await?;
     let patch: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let old_zone = site.settings.time_zone.clone();
     site.settings.apply_patch(&patch)?;
-    let client = state.pool.get().await?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
     site.settings_version =
-        sql::update_settings(&client, &site.id, site.settings_version, &site.settings)
+        sql::update_settings(&tx, &site.id, site.settings_version, &site.settings)
             .await?
             .ok_or(ApiError::Conflict(
                 "the settings changed while this change was made; reload them and try again",
             ))?;
+    if site.settings.time_zone != old_zone {
+        // Reports count local days: move every rollup to the new zone's days
+        // before anyone can read the new zone with the old days.
+        crate::reports::sql::rebuild(&tx, site.id.as_str()).await?;
+    }
+    tx.commit().await?;
     Ok(warp::reply::json(&settings_view(&state, &site)))
 }
 

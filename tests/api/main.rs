@@ -9,6 +9,7 @@ mod helpers;
 mod ops;
 mod postback_durability;
 mod postbacks;
+mod reports;
 mod rewrite;
 mod sites;
 mod spool;

@@ -38,9 +38,11 @@ async fn statuses_of(client: &deadpool_postgres::Client, transaction_id: &str) -
         .collect()
 }
 
+/// Revenue as the Revenue Mapping summary shows it for today, checked
+/// against the raw conversions.
 async fn approved_revenue(app: &TestApp, site: &TestSite) -> Decimal {
     let client = app.pool.get().await.unwrap();
-    client
+    let raw: Decimal = client
         .query_one(
             "SELECT coalesce(sum(amount_site), 0) FROM conversions \
              WHERE site_id = $1 AND status = 'approved'",
@@ -48,7 +50,29 @@ async fn approved_revenue(app: &TestApp, site: &TestSite) -> Decimal {
         )
         .await
         .unwrap()
-        .get(0)
+        .get(0);
+    let today = chrono::Utc::now().date_naive();
+    let summary: Value = app
+        .http
+        .get(format!(
+            "{}/api/v1/reports/summary?from={today}&to={today}",
+            app.address
+        ))
+        .bearer_auth(&site.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let shown = dec(summary["revenue"]
+        .as_str()
+        .expect("revenue is a decimal string"));
+    assert_eq!(
+        shown, raw,
+        "the report agrees with the conversions: {summary}"
+    );
+    shown
 }
 
 async fn log_rows(app: &TestApp, site: &TestSite, query: &str) -> Vec<Value> {

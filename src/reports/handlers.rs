@@ -1,0 +1,274 @@
+use super::csv::{Cell, Csv};
+use super::figures::{self, RowTotals, SiteFigures, SiteTotals};
+use super::params::{Format, Report, ReportQuery};
+use super::plan::plan;
+use super::sql::{self, ListRequest, ListRow};
+use super::{Dimension, NO_KEYWORD};
+use crate::error::ApiError;
+use crate::sites::Site;
+use crate::sites::auth::authenticate;
+use crate::state::AppState;
+use chrono::{Days, NaiveDate};
+use serde_json::{Value, json};
+use std::str::FromStr;
+use warp::http::{HeaderValue, header};
+use warp::reply::{Reply, Response};
+
+pub type Query = Vec<(String, String)>;
+
+/// The site, and the validated query read in its time zone.
+async fn prepare(
+    state: &AppState,
+    key: Option<String>,
+    report: Report,
+    query: &Query,
+) -> Result<(Site, ReportQuery), ApiError> {
+    let site = authenticate(state, key).await?;
+    // The zone was validated when it was saved; UTC if it was edited by hand.
+    let zone = chrono_tz::Tz::from_str(&site.settings.time_zone).unwrap_or(chrono_tz::UTC);
+    let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+    let query = ReportQuery::parse(report, query, today)?;
+    Ok((site, query))
+}
+
+/// GET /api/v1/reports/summary
+pub async fn summary(
+    state: AppState,
+    key: Option<String>,
+    query: Query,
+) -> Result<Response, ApiError> {
+    let (site, q) = prepare(&state, key, Report::Summary, &query).await?;
+    let client = state.pool.get().await?;
+    let totals = sql::summary(
+        &client,
+        site.id.as_str(),
+        q.from,
+        q.to,
+        site.settings.exclude_bots,
+    )
+    .await?;
+    let mut body = serde_json::to_value(SiteFigures::from(&totals)).expect("figures serialise");
+    body["from"] = json!(q.from);
+    body["to"] = json!(q.to);
+    body["currency"] = json!(site.settings.currency);
+    Ok(json_reply(&body))
+}
+
+/// GET /api/v1/reports/timeseries
+pub async fn timeseries(
+    state: AppState,
+    key: Option<String>,
+    query: Query,
+) -> Result<Response, ApiError> {
+    let (site, q) = prepare(&state, key, Report::Timeseries, &query).await?;
+    let client = state.pool.get().await?;
+    let days = sql::timeseries(
+        &client,
+        site.id.as_str(),
+        q.from,
+        q.to,
+        site.settings.exclude_bots,
+    )
+    .await?;
+    Ok(match q.format {
+        Format::Json => {
+            let rows: Vec<Value> = days
+                .iter()
+                .map(|(day, totals)| {
+                    let mut row =
+                        serde_json::to_value(SiteFigures::from(totals)).expect("figures serialise");
+                    row["day"] = json!(day);
+                    row
+                })
+                .collect();
+            json_reply(&json!({ "rows": rows }))
+        }
+        Format::Csv => csv_reply("timeseries", &q, timeseries_csv(&days)),
+    })
+}
+
+/// GET /api/v1/reports/keywords, /pages, /links
+pub async fn list(
+    state: AppState,
+    key: Option<String>,
+    dim: Dimension,
+    query: Query,
+) -> Result<Response, ApiError> {
+    let (site, q) = prepare(&state, key, Report::List(dim), &query).await?;
+    let mut client = state.pool.get().await?;
+    let sealed = sql::sealed(&client, site.id.as_str(), dim).await?;
+    let end =
+        q.to.checked_add_days(Days::new(1))
+            .ok_or_else(|| ApiError::invalid("to", "is too late"))?;
+    let plan = match sealed {
+        Some((sealed, checkpoint_days)) => plan(q.from, end, Some(sealed), checkpoint_days),
+        None => plan(q.from, end, None, 0.0),
+    };
+    let request = ListRequest {
+        site_id: site.id.as_str(),
+        dim,
+        plan: &plan,
+        exclude_bots: site.settings.exclude_bots,
+        sort: q.sort,
+        order: q.order,
+        limit: q.limit,
+        offset: q.offset,
+    };
+    // Tens of thousands of keys are grouped in memory: give the hash table
+    // room (the default 4 MB spills to disk); skip JIT compilation and
+    // parallel workers, whose start-up costs more than such a query takes.
+    let tx = client.transaction().await?;
+    tx.batch_execute(
+        "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; \
+         SET LOCAL max_parallel_workers_per_gather = 0",
+    )
+    .await?;
+    let (total, rows) = sql::list(&tx, &request).await?;
+    tx.commit().await?;
+    Ok(match q.format {
+        Format::Json => {
+            let rows: Vec<Value> = rows.iter().map(|row| list_json(dim, row)).collect();
+            json_reply(&json!({ "rows": rows, "total_rows": total }))
+        }
+        Format::Csv => csv_reply(dim.name(), &q, list_csv(dim, &rows)),
+    })
+}
+
+fn label(dim: Dimension, row: &ListRow) -> &str {
+    match dim {
+        Dimension::Keyword if row.key.is_empty() => NO_KEYWORD,
+        _ => &row.key,
+    }
+}
+
+fn list_json(dim: Dimension, row: &ListRow) -> Value {
+    let mut map = serde_json::Map::new();
+    match dim {
+        Dimension::Keyword => {
+            map.insert("keyword".into(), json!(label(dim, row)));
+        }
+        Dimension::Page => {
+            map.insert("page_url".into(), json!(row.key));
+        }
+        Dimension::Link => {
+            map.insert("link_id".into(), json!(row.key));
+            map.insert("url".into(), json!(row.url));
+            map.insert("network".into(), json!(row.network));
+            map.insert("page_url".into(), json!(row.page_url));
+        }
+    }
+    map.extend(figures::row_json(&row.totals));
+    Value::Object(map)
+}
+
+fn figure_cells(totals: &RowTotals) -> [Cell<'static>; 5] {
+    [
+        Cell::Number(totals.clicks.to_string()),
+        Cell::Number(totals.conversions.to_string()),
+        Cell::Number(figures::money(totals.revenue)),
+        optional(figures::epc(totals.revenue, totals.clicks).map(figures::money)),
+        optional(
+            figures::conversion_rate(totals.conversions, totals.clicks).map(|r| r.to_string()),
+        ),
+    ]
+}
+
+fn text(value: &Option<String>) -> Cell<'_> {
+    value.as_deref().map_or(Cell::Empty, Cell::Text)
+}
+
+fn optional(value: Option<String>) -> Cell<'static> {
+    value.map_or(Cell::Empty, Cell::Number)
+}
+
+const FIGURES: [&str; 5] = ["clicks", "conversions", "revenue", "epc", "conversion_rate"];
+
+fn list_csv(dim: Dimension, rows: &[ListRow]) -> String {
+    let labels: &[&str] = match dim {
+        Dimension::Keyword => &["keyword"],
+        Dimension::Page => &["page_url"],
+        Dimension::Link => &["link_id", "url", "network", "page_url"],
+    };
+    let header: Vec<&str> = labels.iter().chain(FIGURES.iter()).copied().collect();
+    let mut csv = Csv::new(&header);
+    for row in rows {
+        let mut cells = match dim {
+            Dimension::Link => vec![
+                Cell::Text(&row.key),
+                text(&row.url),
+                text(&row.network),
+                text(&row.page_url),
+            ],
+            _ => vec![Cell::Text(label(dim, row))],
+        };
+        cells.extend(figure_cells(&row.totals));
+        csv.row(cells);
+    }
+    csv.finish()
+}
+
+fn timeseries_csv(days: &[(NaiveDate, SiteTotals)]) -> String {
+    let mut csv = Csv::new(&[
+        "day",
+        "clicks",
+        "bot_clicks",
+        "conversions",
+        "sales",
+        "leads",
+        "revenue",
+        "pending_revenue",
+        "reversed_revenue",
+        "unattributed_revenue",
+        "epc",
+        "conversion_rate",
+    ]);
+    for (day, totals) in days {
+        let f = SiteFigures::from(totals);
+        csv.row([
+            Cell::Number(day.to_string()),
+            Cell::Number(f.clicks.to_string()),
+            Cell::Number(f.bot_clicks.to_string()),
+            Cell::Number(f.conversions.to_string()),
+            Cell::Number(f.sales.to_string()),
+            Cell::Number(f.leads.to_string()),
+            Cell::Number(f.revenue),
+            Cell::Number(f.pending_revenue),
+            Cell::Number(f.reversed_revenue),
+            Cell::Number(f.unattributed_revenue),
+            optional(f.epc),
+            optional(f.conversion_rate.map(|r| r.to_string())),
+        ]);
+    }
+    csv.finish()
+}
+
+fn json_reply(body: &Value) -> Response {
+    let mut response = warp::reply::json(body).into_response();
+    no_store(&mut response);
+    response
+}
+
+fn csv_reply(name: &str, q: &ReportQuery, body: String) -> Response {
+    let mut response = Response::new(body.into());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    let disposition = format!(
+        "attachment; filename=\"affrank-{name}-{}-{}.csv\"",
+        q.from, q.to
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).expect("ASCII file name"),
+    );
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
