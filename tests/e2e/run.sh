@@ -63,6 +63,9 @@ wp_serve "$WP_PORT"
 POST_A=$(wp_php "$HERE/wp/create-post.php" "The best hiking boots of 2026" best-hiking-boots "$HERE/fixtures/review-post.html" "best hiking boots")
 POST_B=$(wp_php "$HERE/wp/create-post.php" "Tent deals" tent-deals "$HERE/fixtures/cold-post.html")
 POST_C=$(wp_php "$HERE/wp/create-post.php" "Stove deals" stove-deals "$HERE/fixtures/cold-post.html")
+# Two more reviews, so the report screens show more than one keyword and page.
+POST_D=$(wp_php "$HERE/wp/create-post.php" "Trail running shoes that grip" trail-running-shoes "$HERE/fixtures/trail-shoes-post.html" "trail running shoes")
+POST_E=$(wp_php "$HERE/wp/create-post.php" "The lightest one-person tent" ultralight-tent "$HERE/fixtures/tents-post.html" "ultralight tent")
 # The Theme Unit Test Data posts, each with one affiliate link mixed in.
 wp_php "$HERE/wp/import-posts.php" "$HERE/fixtures/theme-test-posts.json" >"$DIR/theme-posts.txt"
 # The pages before the plugin is connected: the reference for "unchanged".
@@ -79,8 +82,8 @@ wp_php "$HERE/wp/configure.php" "$SIDECAR_URL" "$API_KEY" >/dev/null
 cd "$HERE"
 BLOG_URL="$BLOG_URL" SIDECAR_URL="$SIDECAR_URL" SIDECAR_PID="$SIDECAR_PID" \
 WP_PASSWORD="$WP_ADMIN_PASSWORD" WP_NAME="$RUN" WP_DEBUG_LOG="$DIR/wp/debug.log" \
-POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" ORIGINAL_HTML="$DIR/original.html" \
+POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" POST_D="$POST_D" POST_E="$POST_E" ORIGINAL_HTML="$DIR/original.html" \
 THEME_POSTS="$DIR/theme-posts.txt" THEME_ORIGINALS="$DIR/theme-original" \
-SITE_JSON="$DIR/site.json" DATABASE_URL="$DATABASE_URL" SAMPLE_PORT="$(free_port)" \
+SITE_JSON="$DIR/site.json" DATABASE_URL="$DATABASE_URL" \
 SCREENSHOTS="$REPO/docs/screenshots" RESULT="$RESULT" \
   node e2e.mjs

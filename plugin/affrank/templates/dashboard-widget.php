@@ -30,7 +30,7 @@ $affrank_summary = $view['summary'];
 		<?php $affrank_currency = (string) ( $affrank_summary['currency'] ?? 'USD' ); ?>
 		<div class="affrank-tiles affrank-tiles--compact">
 			<div class="affrank-tile"><span class="affrank-tile__label"><?php esc_html_e( 'Revenue', 'affrank' ); ?></span><span class="affrank-tile__value"><?php echo esc_html( Format::money( $affrank_summary['revenue'] ?? '0', $affrank_currency ) ); ?></span></div>
-			<div class="affrank-tile"><span class="affrank-tile__label"><?php esc_html_e( 'EPC', 'affrank' ); ?></span><span class="affrank-tile__value"><?php echo esc_html( Format::money( $affrank_summary['epc'] ?? '0', $affrank_currency ) ); ?></span></div>
+			<div class="affrank-tile"><span class="affrank-tile__label"><?php esc_html_e( 'EPC', 'affrank' ); ?></span><span class="affrank-tile__value"><?php echo esc_html( Format::money( $affrank_summary['epc'] ?? null, $affrank_currency ) ); ?></span></div>
 			<div class="affrank-tile"><span class="affrank-tile__label"><?php esc_html_e( 'Clicks', 'affrank' ); ?></span><span class="affrank-tile__value"><?php echo esc_html( Format::count( $affrank_summary['clicks'] ?? 0 ) ); ?></span></div>
 		</div>
 	<?php endif; ?>

@@ -59,7 +59,7 @@ $affrank_site = $view['site'];
 				<input type="hidden" name="action" value="<?php echo esc_attr( $view['test_action'] ); ?>">
 				<?php wp_nonce_field( $view['test_action'] ); ?>
 				<?php submit_button( __( 'Send test postback', 'affrank' ), 'secondary', 'affrank-test-postback', false ); ?>
-				<span class="affrank-muted"><?php esc_html_e( 'Makes a test click and a test sale through the real endpoints; test data is marked and left out of your figures.', 'affrank' ); ?></span>
+				<span class="affrank-muted"><?php esc_html_e( 'Makes a test click (recorded as a bot, so it is never billable) and sends a test postback (test=1) for it through the real endpoints. The sidecar checks the URL, the token and the click, and counts nothing: your figures do not change.', 'affrank' ); ?></span>
 			</form>
 		</div>
 

@@ -81,8 +81,8 @@ $affrank_presets  = array(
 					array( __( 'Revenue', 'affrank' ), Format::money( $affrank_summary['revenue'] ?? '0', $affrank_currency ), 'revenue' ),
 					array( __( 'Clicks', 'affrank' ), Format::count( $affrank_summary['clicks'] ?? 0 ), 'clicks' ),
 					array( __( 'Conversions', 'affrank' ), Format::count( $affrank_summary['conversions'] ?? 0 ), 'conversions' ),
-					array( __( 'EPC', 'affrank' ), Format::money( $affrank_summary['epc'] ?? '0', $affrank_currency ), 'epc' ),
-					array( __( 'Conversion rate', 'affrank' ), Format::percent( $affrank_summary['conversion_rate'] ?? 0 ), 'conversion_rate' ),
+					array( __( 'EPC', 'affrank' ), Format::money( $affrank_summary['epc'] ?? null, $affrank_currency ), 'epc' ),
+					array( __( 'Conversion rate', 'affrank' ), Format::percent( $affrank_summary['conversion_rate'] ?? null ), 'conversion_rate' ),
 				);
 				foreach ( $affrank_tiles as $affrank_tile ) :
 					?>
@@ -103,6 +103,25 @@ $affrank_presets  = array(
 				);
 				?>
 			</p>
+			<?php if ( (int) ( $affrank_summary['unconverted_conversions'] ?? 0 ) > 0 ) : ?>
+				<div class="affrank-callout affrank-callout--warn">
+					<?php
+					echo esc_html(
+						sprintf(
+							/* translators: %s: number of conversions. */
+							_n(
+								'%s conversion is in a currency without a conversion rate, so its amount is not in the revenue figures.',
+								'%s conversions are in currencies without a conversion rate, so their amounts are not in the revenue figures.',
+								(int) $affrank_summary['unconverted_conversions'],
+								'affrank'
+							),
+							Format::count( $affrank_summary['unconverted_conversions'] )
+						)
+					);
+					?>
+					<a href="<?php echo esc_url( Menu::url( Menu::SETTINGS ) ); ?>"><?php esc_html_e( 'Add the rate in Settings', 'affrank' ); ?></a>
+				</div>
+			<?php endif; ?>
 
 			<?php
 			Template::render(

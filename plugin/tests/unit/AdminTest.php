@@ -1,12 +1,11 @@
 <?php
 /**
  * Admin logic: the settings patch sent to the sidecar, input sanitising,
- * the keyword meta box's nonce and capability checks, the postback log's
- * masking and hints, and escaping of hostile keywords in the templates.
+ * the keyword meta box's nonce and capability checks, and escaping of
+ * hostile keywords in the templates.
  */
 
 use AffRank\Admin\Keyword_Meta_Box;
-use AffRank\Admin\Postback_Log_Page;
 use AffRank\Admin\Report_Range;
 use AffRank\Admin\Settings_Page;
 use AffRank\Options;
@@ -111,16 +110,6 @@ final class AdminTest extends Test_Case {
 		$_POST = array( Keyword_Meta_Box::NONCE => wp_create_nonce( Keyword_Meta_Box::nonce_action( $post->ID ) ), Keyword_Meta_Box::FIELD => '   ' );
 		Keyword_Meta_Box::save( $post->ID );
 		$this->assertFalse( metadata_exists( 'post', $post->ID, Options::POST_KEYWORD ), 'an empty box removes the keyword' );
-	}
-
-	public function test_the_postback_log_masks_tokens_and_explains_outcomes(): void {
-		$row = Postback_Log_Page::present( array( 'status' => 'unmatched', 'params' => 'sessionId=abc&amount=1.00&token=SECRET123' ) );
-		$this->assertSame( array( 'sessionId' => 'abc', 'amount' => '1.00', 'token' => 'SE••••••' ), $row['params'] );
-		$this->assertStringContainsString( 'affrank_sid', $row['hint'] );
-		$this->assertSame( array( 'Token' => 'ab••••••' ), Postback_Log_Page::mask_params( array( 'Token' => 'abcdef' ) ) );
-		foreach ( array( 'matched', 'unmatched', 'duplicate', 'updated', 'invalid', 'unauthorized', 'unknown_site', 'rate_limited' ) as $status ) {
-			$this->assertNotSame( Postback_Log_Page::hint( 'something-else' ), Postback_Log_Page::hint( $status ), $status );
-		}
 	}
 
 	public function test_hostile_keywords_are_printed_as_text(): void {

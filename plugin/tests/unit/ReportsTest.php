@@ -1,11 +1,13 @@
 <?php
 /**
- * Revenue Mapping's date range, table sorting and chart geometry.
+ * Revenue Mapping's date range, table sort requests and chart geometry.
  */
 
 use AffRank\Admin\Chart;
 use AffRank\Admin\Report_Range;
 use AffRank\Admin\Report_Table;
+use AffRank\Admin\Revenue_Page;
+use AffRank\Template;
 use AffRank\Tests\Test_Case;
 
 final class ReportsTest extends Test_Case {
@@ -32,18 +34,70 @@ final class ReportsTest extends Test_Case {
 		$this->assertCount( Report_Range::MAX_DAYS + 1, $long->days() );
 	}
 
-	public function test_tables_sort_numbers_by_value_text_by_text_and_stably(): void {
-		$rows = array(
-			array( 'keyword' => 'b', 'revenue' => '9.50', 'epc' => '0.10' ),
-			array( 'keyword' => 'a', 'revenue' => '10.00', 'epc' => '0.10' ),
-			array( 'keyword' => 'c', 'revenue' => '100', 'epc' => '0.05' ),
-		);
-		$this->assertSame( array( 'c', 'a', 'b' ), array_column( Report_Table::sort( $rows, 'keywords', 'revenue', 'desc' ), 'keyword' ) );
-		$this->assertSame( array( 'a', 'b', 'c' ), array_column( Report_Table::sort( $rows, 'keywords', 'keyword', 'asc' ), 'keyword' ) );
-		$this->assertSame( array( 'b', 'a', 'c' ), array_column( Report_Table::sort( $rows, 'keywords', 'epc', 'desc' ), 'keyword' ), 'ties keep the sidecar order' );
-		$this->assertSame( array( 'c', 'a', 'b' ), array_column( Report_Table::sort( $rows, 'keywords', 'DROP TABLE', 'desc' ), 'keyword' ), 'unknown columns sort by revenue' );
+	public function test_a_requested_sort_is_validated_and_headings_flip_it(): void {
 		$this->assertSame( array( 'epc', 'asc' ), Report_Table::requested_sort( 'pages', array( 'pages_orderby' => 'epc', 'pages_order' => 'asc' ) ) );
 		$this->assertSame( array( 'revenue', 'desc' ), Report_Table::requested_sort( 'pages', array( 'pages_orderby' => 'keyword' ) ), 'pages have no keyword column' );
+		$this->assertSame( array( 'revenue', 'desc' ), Report_Table::requested_sort( 'keywords', array( 'keywords_orderby' => 'revenue; DROP TABLE', 'keywords_order' => 'sideways' ) ) );
+		$this->assertSame( array( 'url', 'asc' ), Report_Table::requested_sort( 'links', array( 'links_orderby' => 'url' ) ), 'text sorts A to Z first' );
+		$this->assertSame( 'desc', Report_Table::next_order( 'epc', 'revenue', 'desc' ), 'a figure starts highest first' );
+		$this->assertSame( 'asc', Report_Table::next_order( 'keyword', 'revenue', 'desc' ), 'a label starts A to Z' );
+		$this->assertSame( 'asc', Report_Table::next_order( 'revenue', 'revenue', 'desc' ), 'the sorted column flips' );
+		$this->assertSame( 'desc', Report_Table::next_order( 'keyword', 'keyword', 'asc' ) );
+	}
+
+	public function test_rows_in_the_sidecars_shape_are_shown_as_they_come(): void {
+		$rows  = array(
+			array( 'keyword' => 'best boots', 'clicks' => 40, 'conversions' => 2, 'revenue' => '25.00', 'epc' => '0.6250', 'conversion_rate' => 0.05 ),
+			array( 'keyword' => '(none)', 'clicks' => 3, 'conversions' => 0, 'revenue' => '0.00', 'epc' => '0.00', 'conversion_rate' => 0 ),
+			array( 'keyword' => 'AffRank test', 'clicks' => 0, 'conversions' => 0, 'revenue' => '0.00', 'epc' => null, 'conversion_rate' => null ),
+		);
+		$html  = $this->render_table( 'keywords', $rows );
+		$cells = $this->cells( $html );
+		$this->assertSame( array( 'best boots', '40', '2', '$25.00', '$0.63', '5.0%' ), $cells[0], 'money and rates formatted, order kept' );
+		$this->assertSame( '(no keyword)', $cells[1][0], 'the sidecar\'s "(none)"' );
+		$this->assertSame( array( 'AffRank test test click', '0', '0', '$0.00', '—', '—' ), $cells[2], 'no billable click: no EPC or rate; the test click is marked' );
+
+		$pages = $this->cells( $this->render_table( 'pages', array( array( 'page_url' => home_url( '/?affrank-test=1' ), 'clicks' => 0, 'conversions' => 0, 'revenue' => '0.00', 'epc' => null, 'conversion_rate' => null ) ) ) );
+		$this->assertSame( '/?affrank-test=1 test click', $pages[0][0] );
+		$this->assertFalse( Report_Table::is_test_row( array( 'page_url' => home_url( '/best-boots/' ) ) ) );
+	}
+
+	public function test_csv_downloads_keep_the_range_and_the_sort(): void {
+		$url = Revenue_Page::csv_url( 'links', Report_Range::from_query( array( 'range' => '7' ) ), 'epc', 'asc' );
+		parse_str( (string) wp_parse_url( html_entity_decode( $url ), PHP_URL_QUERY ), $query );
+		$this->assertSame( 'affrank_download_csv', $query['action'] );
+		$this->assertSame( array( 'links', 'epc', 'asc', '7' ), array( $query['table'], $query['links_orderby'], $query['links_order'], $query['range'] ) );
+		$this->assertSame( 1, wp_verify_nonce( $query['_wpnonce'], Revenue_Page::CSV_ACTION ) );
+	}
+
+	private function render_table( string $table, array $rows ): string {
+		ob_start();
+		Template::render(
+			'partials/report-table',
+			array(
+				'table'    => $table,
+				'title'    => 'T',
+				'data'     => array( 'rows' => $rows, 'total_rows' => count( $rows ), 'orderby' => 'revenue', 'order' => 'desc' ),
+				'range'    => Report_Range::from_query( array() ),
+				'currency' => 'USD',
+			)
+		);
+		return (string) ob_get_clean();
+	}
+
+	/** The text of each body cell, whitespace collapsed. */
+	private function cells( string $html ): array {
+		$doc = new DOMDocument();
+		@$doc->loadHTML( '<?xml encoding="utf-8"?>' . $html ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- HTML5 tags.
+		$out = array();
+		foreach ( $doc->getElementsByTagName( 'tbody' )->item( 0 )->getElementsByTagName( 'tr' ) as $tr ) {
+			$row = array();
+			foreach ( $tr->getElementsByTagName( 'td' ) as $td ) {
+				$row[] = trim( (string) preg_replace( '/\s+/u', ' ', $td->textContent ) );
+			}
+			$out[] = $row;
+		}
+		return $out;
 	}
 
 	public function test_the_chart_scales_bars_and_line_to_the_busiest_day(): void {

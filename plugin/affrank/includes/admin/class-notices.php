@@ -18,12 +18,14 @@ final class Notices {
 	/**
 	 * @param string $type    success, error, warning or info.
 	 * @param string $message Plain text; escaped when shown.
+	 * @param string $detail  Optional second line, plain text, shown smaller.
 	 */
-	public static function flash( string $type, string $message ): void {
+	public static function flash( string $type, string $message, string $detail = '' ): void {
 		$notices   = self::pending();
 		$notices[] = array(
 			'type'    => $type,
 			'message' => $message,
+			'detail'  => $detail,
 		);
 		update_user_meta( get_current_user_id(), Options::USER_NOTICE, $notices );
 	}

@@ -37,8 +37,9 @@ final class Postback_Setup_Page {
 	}
 
 	/**
-	 * Sends a test click and a test conversion: rewrite a sample link, follow
-	 * its /go/ redirect to get a session id, then call the postback URL.
+	 * Sends a test click and a test postback: rewrite a sample link, follow
+	 * its /go/ redirect as a bot to get a session id, then call the postback
+	 * URL with test=1. Neither counts in any figure.
 	 */
 	public static function handle_test_postback(): void {
 		Notices::guard( self::TEST_ACTION );
@@ -47,8 +48,20 @@ final class Postback_Setup_Page {
 			// A sidecar without postbacks yet is not something the blogger got wrong.
 			Notices::flash( 'affrank_not_available' === $result->get_error_code() ? 'warning' : 'error', $result->get_error_message() );
 		} else {
-			Notices::flash( 'matched' === $result['status'] ? 'success' : 'warning', $result['message'] );
+			$detail = '' === $result['message']
+				? ''
+				/* translators: %s: the sidecar's own explanation of the outcome (English). */
+				: sprintf( __( 'The sidecar said: “%s”', 'affrank' ), $result['message'] );
+			Notices::flash( self::notice_type( $result['status'], $result['http_status'] ), $result['summary'], $detail );
 		}
 		Notices::redirect( Menu::POSTBACKS );
+	}
+
+	/** How a test outcome is shown: "test" is the one that means all is well. */
+	public static function notice_type( string $status, int $http_status ): string {
+		if ( 'test' === $status ) {
+			return 'success';
+		}
+		return $http_status >= 400 ? 'error' : 'warning';
 	}
 }

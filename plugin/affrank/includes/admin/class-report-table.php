@@ -1,7 +1,9 @@
 <?php
 /**
  * The keyword, page and link tables of Revenue Mapping: which columns each
- * has, and sorting by any of them (numbers by value, text by text).
+ * has, and which sort a request asks for. The sidecar does the sorting
+ * (over every row, rows without an EPC or rate last, ties by key), so the
+ * plugin shows its rows in the order they come.
  *
  * @package AffRank
  */
@@ -25,36 +27,43 @@ final class Report_Table {
 
 	public const DEFAULT_SORT = 'revenue';
 
+	/** The keyword the sidecar's reports give links that have none. */
+	public const NO_KEYWORD = '(none)';
+
+	/**
+	 * Whether a row is the "Send test postback" click: its page is the
+	 * blog's home with affrank-test=1, its keyword Test_Postback::KEYWORD.
+	 * Its click is a bot click, so it counts in no figure, but the sidecar
+	 * lists every link that had a click; the screen marks it as a test.
+	 */
+	public static function is_test_row( array $row ): bool {
+		if ( isset( $row['keyword'] ) && Test_Postback::KEYWORD === $row['keyword'] ) {
+			return true;
+		}
+		$page = isset( $row['page_url'] ) && is_string( $row['page_url'] ) ? $row['page_url'] : '';
+		if ( '' === $page ) {
+			return false;
+		}
+		parse_str( (string) wp_parse_url( $page, PHP_URL_QUERY ), $query );
+		return isset( $query['affrank-test'] ) && '1' === $query['affrank-test'];
+	}
+
 	/** @return string[] The columns a table can be sorted by. */
 	public static function sortable( string $table ): array {
 		return array_merge( array( self::LABEL[ $table ] ?? 'keyword' ), self::FIGURES );
 	}
 
-	/**
-	 * Sorts rows by a column; unknown columns sort by revenue. Stable, so ties
-	 * keep the sidecar's order.
-	 */
-	public static function sort( array $rows, string $table, string $column, string $order ): array {
-		if ( ! in_array( $column, self::sortable( $table ), true ) ) {
-			$column = self::DEFAULT_SORT;
+	/** Text columns sort A→Z first; figures sort highest first (as the sidecar does). */
+	public static function default_order( string $column ): string {
+		return in_array( $column, self::FIGURES, true ) ? 'desc' : 'asc';
+	}
+
+	/** The order a column's heading switches to when clicked. */
+	public static function next_order( string $column, string $sorted_by, string $order ): string {
+		if ( $column === $sorted_by ) {
+			return 'asc' === $order ? 'desc' : 'asc';
 		}
-		$direction = 'asc' === $order ? 1 : -1;
-		$indexed   = array();
-		foreach ( array_values( $rows ) as $i => $row ) {
-			$indexed[] = array( $i, is_array( $row ) ? $row : array() );
-		}
-		usort(
-			$indexed,
-			static function ( array $a, array $b ) use ( $column, $direction ): int {
-				$x   = $a[1][ $column ] ?? null;
-				$y   = $b[1][ $column ] ?? null;
-				$cmp = ( is_numeric( $x ) && is_numeric( $y ) )
-					? ( (float) $x <=> (float) $y ) // Sorting only; shown values stay exact strings.
-					: strnatcasecmp( (string) $x, (string) $y );
-				return 0 !== $cmp ? $direction * $cmp : $a[0] <=> $b[0];
-			}
-		);
-		return array_map( static fn ( array $pair ): array => $pair[1], $indexed );
+		return self::default_order( $column );
 	}
 
 	/**
@@ -65,7 +74,9 @@ final class Report_Table {
 	public static function requested_sort( string $table, array $query ): array {
 		$column = isset( $query[ $table . '_orderby' ] ) ? sanitize_key( (string) $query[ $table . '_orderby' ] ) : self::DEFAULT_SORT;
 		$column = in_array( $column, self::sortable( $table ), true ) ? $column : self::DEFAULT_SORT;
-		$order  = isset( $query[ $table . '_order' ] ) && 'asc' === $query[ $table . '_order' ] ? 'asc' : 'desc';
+		$order  = isset( $query[ $table . '_order' ] ) && in_array( $query[ $table . '_order' ], array( 'asc', 'desc' ), true )
+			? (string) $query[ $table . '_order' ]
+			: self::default_order( $column );
 		return array( $column, $order );
 	}
 }

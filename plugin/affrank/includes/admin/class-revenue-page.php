@@ -74,7 +74,7 @@ final class Revenue_Page {
 			$view['tables'][ $table ] = is_wp_error( $report )
 				? $report
 				: array(
-					'rows'       => Report_Table::sort( (array) ( $report['rows'] ?? array() ), $table, $column, $order ),
+					'rows'       => array_values( array_filter( (array) ( $report['rows'] ?? array() ), 'is_array' ) ),
 					'total_rows' => (int) ( $report['total_rows'] ?? 0 ),
 					'orderby'    => $column,
 					'order'      => $order,
@@ -91,8 +91,16 @@ final class Revenue_Page {
 		if ( ! in_array( $table, Report_Table::TABLES, true ) ) {
 			wp_die( esc_html__( 'Unknown report.', 'affrank' ), '', array( 'response' => 400 ) );
 		}
-		$range = Report_Range::from_query( $query );
-		$csv   = Client::for_admin()->report_csv( $table, $range->api_query() );
+		$range              = Report_Range::from_query( $query );
+		[ $column, $order ] = Report_Table::requested_sort( $table, $query );
+		// Every row (no limit), in the order the screen shows them.
+		$csv = Client::for_admin()->report_csv(
+			$table,
+			$range->api_query() + array(
+				'sort'  => $column,
+				'order' => $order,
+			)
+		);
 		if ( is_wp_error( $csv ) ) {
 			Notices::flash( 'error', $csv->get_error_message() );
 			Notices::redirect( Menu::REVENUE, $range->screen_query() );
@@ -104,14 +112,16 @@ final class Revenue_Page {
 		exit;
 	}
 
-	/** The URL that downloads a table as CSV (nonce included). */
-	public static function csv_url( string $table, Report_Range $range ): string {
+	/** The URL that downloads a table as CSV, sorted as shown (nonce included). */
+	public static function csv_url( string $table, Report_Range $range, string $orderby = Report_Table::DEFAULT_SORT, string $order = 'desc' ): string {
 		return wp_nonce_url(
 			add_query_arg(
 				array_merge(
 					array(
-						'action' => self::CSV_ACTION,
-						'table'  => $table,
+						'action'             => self::CSV_ACTION,
+						'table'              => $table,
+						$table . '_orderby' => $orderby,
+						$table . '_order'   => $order,
 					),
 					$range->screen_query()
 				),

@@ -1,15 +1,15 @@
 <?php
 /**
- * Flash notices. $view['notices']: list of {type, message}.
+ * Flash notices. $view['notices']: list of {type, message, detail}.
  *
  * @package AffRank
  */
 
 defined( 'ABSPATH' ) || exit;
 
-foreach ( $view['notices'] as $notice ) :
-	$type = in_array( $notice['type'] ?? '', array( 'success', 'error', 'warning', 'info' ), true ) ? $notice['type'] : 'info';
+foreach ( $view['notices'] as $affrank_notice ) :
+	$affrank_type = in_array( $affrank_notice['type'] ?? '', array( 'success', 'error', 'warning', 'info' ), true ) ? $affrank_notice['type'] : 'info';
 	?>
-	<div class="notice notice-<?php echo esc_attr( $type ); ?> is-dismissible"><p><?php echo esc_html( (string) ( $notice['message'] ?? '' ) ); ?></p></div>
+	<div class="notice notice-<?php echo esc_attr( $affrank_type ); ?> is-dismissible"><p><?php echo esc_html( (string) ( $affrank_notice['message'] ?? '' ) ); ?></p><?php if ( '' !== (string) ( $affrank_notice['detail'] ?? '' ) ) : ?><p class="affrank-notice__detail"><?php echo esc_html( (string) $affrank_notice['detail'] ); ?></p><?php endif; ?></div>
 	<?php
 endforeach;

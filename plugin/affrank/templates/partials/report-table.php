@@ -34,7 +34,7 @@ $affrank_home    = untrailingslashit( home_url() );
 	<div class="affrank-card__head">
 		<h2><?php echo esc_html( $view['title'] ); ?></h2>
 		<?php if ( ! is_wp_error( $affrank_data ) && $affrank_data['rows'] ) : ?>
-			<a class="button button-small" href="<?php echo esc_url( Revenue_Page::csv_url( $affrank_table, $view['range'] ) ); ?>"><?php esc_html_e( 'Download CSV', 'affrank' ); ?></a>
+			<a class="button button-small" href="<?php echo esc_url( Revenue_Page::csv_url( $affrank_table, $view['range'], $affrank_data['orderby'], $affrank_data['order'] ) ); ?>"><?php esc_html_e( 'Download CSV', 'affrank' ); ?></a>
 		<?php endif; ?>
 	</div>
 	<?php if ( is_wp_error( $affrank_data ) ) : ?>
@@ -48,7 +48,7 @@ $affrank_home    = untrailingslashit( home_url() );
 				<?php
 				foreach ( $affrank_columns as $affrank_column => $affrank_heading ) :
 					$affrank_is_sorted = $affrank_column === $affrank_data['orderby'];
-					$affrank_next      = $affrank_is_sorted && 'desc' === $affrank_data['order'] ? 'asc' : 'desc';
+					$affrank_next      = Report_Table::next_order( $affrank_column, $affrank_data['orderby'], $affrank_data['order'] );
 					$affrank_url       = Menu::url(
 						Menu::REVENUE,
 						$view['range']->screen_query() + array(
@@ -69,7 +69,8 @@ $affrank_home    = untrailingslashit( home_url() );
 							<?php
 							$affrank_value = $affrank_row[ $affrank_label ] ?? null;
 							if ( 'keyword' === $affrank_label ) {
-								if ( null === $affrank_value || '' === $affrank_value ) {
+								// The sidecar names links without a keyword "(none)".
+								if ( null === $affrank_value || '' === $affrank_value || Report_Table::NO_KEYWORD === $affrank_value ) {
 									echo '<span class="affrank-muted">' . esc_html__( '(no keyword)', 'affrank' ) . '</span>';
 								} else {
 									echo esc_html( (string) $affrank_value );
@@ -88,13 +89,16 @@ $affrank_home    = untrailingslashit( home_url() );
 									echo '<br><span class="affrank-muted">' . esc_html( sprintf( __( 'on %s', 'affrank' ), $affrank_page ) ) . '</span>';
 								}
 							}
+							if ( Report_Table::is_test_row( $affrank_row ) ) {
+								echo ' <span class="affrank-badge affrank-badge--info" title="' . esc_attr__( 'Made by “Send test postback”: a bot click, never counted.', 'affrank' ) . '">' . esc_html__( 'test click', 'affrank' ) . '</span>';
+							}
 							?>
 						</td>
-						<td class="num"><?php echo esc_html( Format::count( $affrank_row['clicks'] ?? 0 ) ); ?></td>
-						<td class="num"><?php echo esc_html( Format::count( $affrank_row['conversions'] ?? 0 ) ); ?></td>
-						<td class="num"><strong><?php echo esc_html( Format::money( $affrank_row['revenue'] ?? '0', $view['currency'] ) ); ?></strong></td>
-						<td class="num"><?php echo esc_html( Format::money( $affrank_row['epc'] ?? '0', $view['currency'] ) ); ?></td>
-						<td class="num"><?php echo esc_html( Format::percent( $affrank_row['conversion_rate'] ?? 0 ) ); ?></td>
+						<td class="num affrank-col-clicks" data-label="<?php echo esc_attr( $affrank_columns['clicks'] ); ?>"><?php echo esc_html( Format::count( $affrank_row['clicks'] ?? 0 ) ); ?></td>
+						<td class="num affrank-col-conversions" data-label="<?php echo esc_attr( $affrank_columns['conversions'] ); ?>"><?php echo esc_html( Format::count( $affrank_row['conversions'] ?? 0 ) ); ?></td>
+						<td class="num affrank-col-revenue" data-label="<?php echo esc_attr( $affrank_columns['revenue'] ); ?>"><strong><?php echo esc_html( Format::money( $affrank_row['revenue'] ?? '0', $view['currency'] ) ); ?></strong></td>
+						<td class="num affrank-col-epc" data-label="<?php echo esc_attr( $affrank_columns['epc'] ); ?>"><?php echo esc_html( Format::money( $affrank_row['epc'] ?? null, $view['currency'] ) ); ?></td>
+						<td class="num affrank-col-conversion_rate" data-label="<?php echo esc_attr( $affrank_columns['conversion_rate'] ); ?>"><?php echo esc_html( Format::percent( $affrank_row['conversion_rate'] ?? null ) ); ?></td>
 					</tr>
 				<?php endforeach; ?>
 			</tbody>
