@@ -10,6 +10,7 @@
 #   DURATION=30 CONNECTIONS=64 bench/click.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -18,7 +19,6 @@ PG_BASE=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/}
 PG_BASE=${PG_BASE%/}
 UA="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
-need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! [ -x /usr/sbin/nginx ]; then
   echo "installing wrk and nginx (Debian packages)..." >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
@@ -36,7 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # wrk output → "rate p50_ms p99_ms requests"
 run_wrk() {
@@ -62,27 +61,10 @@ PY
 
 # (a) nginx: return 302
 NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 2;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { return 302 https://shop.example/offer?affrank_sid=x; }
-  }
-}
-NGINX
-/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.3
+start_nginx "$NGINX_PORT" 'return 302 https://shop.example/offer?affrank_sid=x;'
 echo "== (a) nginx return 302" >&2
 read -r A_RATE A_P50 A_P99 A_REQS A_BAD < <(run_wrk "http://127.0.0.1:$NGINX_PORT/go/x")
-kill "$(cat "$WORK/nginx.pid")"; rm -f "$WORK/nginx.pid"
+stop_nginx
 
 # (b) affrank /go/{id}
 psql -q "$PG_BASE/postgres" -c "CREATE DATABASE $DB" >/dev/null

@@ -13,6 +13,7 @@
 #   DURATION=30 bench/postbacks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -20,7 +21,6 @@ THREADS=${THREADS:-2}
 PG_BASE=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/}
 PG_BASE=${PG_BASE%/}
 
-need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! [ -x /usr/sbin/nginx ] || ! need pgbench; then
   echo "installing wrk, nginx and pgbench (Debian packages)..." >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light postgresql-contrib >/dev/null
@@ -37,7 +37,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # wrk output → "rate p50_ms p99_ms requests non2xx distinct"
 parse_wrk() {
@@ -69,27 +68,10 @@ run_wrk() {  # url [script]; warm-up output is kept too, for its DISTINCT count
 
 # (a) nginx: a static 200
 NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 2;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
-  uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { default_type application/json; return 200 '{"status":"matched"}'; }
-  }
-}
-NGINX
-/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.3
+start_nginx "$NGINX_PORT" 'default_type application/json; return 200 '\''{"status":"matched"}'\'';'
 echo "== (a) nginx static 200" >&2
 read -r A_RATE A_P50 A_P99 _ _ _ < <(run_wrk "http://127.0.0.1:$NGINX_PORT/api/v1/postbacks/x?sid=a")
-kill "$(cat "$WORK/nginx.pid")"; rm -f "$WORK/nginx.pid"
+stop_nginx
 
 psql -q "$PG_BASE/postgres" -c "CREATE DATABASE $DB" >/dev/null
 DBURL="$PG_BASE/$DB"
