@@ -136,10 +136,7 @@ CREATE TABLE report_state (
     -- over the average report_day rows of one day in the week before it.
     -- Reading a checkpoint costs that many days of rows; a report weighs
     -- it against reading the days themselves.
-    checkpoint_days real[] NOT NULL DEFAULT '{3,3,3}',
-    -- The checkpoint report_recent's windows end at: sealed_through once the
-    -- seals have caught up; NULL while they have not (no windows then).
-    recent_through  date
+    checkpoint_days real[] NOT NULL DEFAULT '{3,3,3}'
 );
 
 -- One contribution to the rollups: a group of clicks, or one conversion
@@ -324,9 +321,9 @@ BEGIN
     SELECT k.site_id, k.dim, w.weeks, k.key_id, sum(k.clicks), sum(k.bot_clicks),
         sum(k.conversions), sum(k.others), sum(k.revenue)
     FROM unnest(keyed) k
-    JOIN report_state s ON s.site_id = k.site_id AND k.day < s.recent_through
+    JOIN report_state s ON s.site_id = k.site_id AND k.day < s.sealed_through
     JOIN unnest(affrank_report_windows()) w (weeks)
-      ON k.day >= s.recent_through - 7 * w.weeks AND s.recent_through - 7 * w.weeks >= s.sealed_from
+      ON k.day >= s.sealed_through - 7 * w.weeks AND s.sealed_through - 7 * w.weeks >= s.sealed_from
     GROUP BY 1, 2, 3, 4
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (site_id, dim, weeks, key_id) DO UPDATE SET
@@ -399,9 +396,9 @@ BEGIN
         INSERT INTO report_recent AS r (site_id, dim, weeks, key_id, clicks, bot_clicks)
         SELECT k.site_id, k.dim, w.weeks, k.key_id, sum(k.clicks), sum(k.bot_clicks)
         FROM keyed k
-        JOIN report_state s ON s.site_id = k.site_id AND k.day < s.recent_through
+        JOIN report_state s ON s.site_id = k.site_id AND k.day < s.sealed_through
         JOIN unnest(affrank_report_windows()) w (weeks)
-          ON k.day >= s.recent_through - 7 * w.weeks AND s.recent_through - 7 * w.weeks >= s.sealed_from
+          ON k.day >= s.sealed_through - 7 * w.weeks AND s.sealed_through - 7 * w.weeks >= s.sealed_from
         GROUP BY 1, 2, 3, 4
         ORDER BY 1, 2, 3, 4
         ON CONFLICT (site_id, dim, weeks, key_id) DO UPDATE SET
@@ -611,8 +608,6 @@ DECLARE
     last_week date;
     first_day date;
     next_week date;
-    first_week date;
-    n_weeks smallint;
 BEGIN
     PERFORM pg_advisory_xact_lock(affrank_report_lock_key(site));
     SELECT sealed_through INTO last_week FROM report_state WHERE site_id = site;
@@ -651,33 +646,20 @@ BEGIN
     FROM unnest('{k,p,l}'::"char"[]) WITH ORDINALITY AS d (dim, i)
     ON CONFLICT (site_id) DO UPDATE SET sealed_through = EXCLUDED.sealed_through,
                                         checkpoint_days = EXCLUDED.checkpoint_days;
-    -- The recent windows end at the last checkpoint: drop the old ones, and
-    -- when this is the last week to seal for now, compute them anew, one
-    -- window at a time (C(next) - C(next - n weeks), by key).
+    -- The windows ending at the new checkpoint, where both ends are sealed.
     DELETE FROM report_recent WHERE site_id = site;
-    UPDATE report_state SET recent_through = NULL WHERE site_id = site;
-    IF next_week + 7 <= through THEN
-        RETURN next_week;
-    END IF;
-    SELECT sealed_from INTO first_week FROM report_state WHERE site_id = site;
-    FOREACH n_weeks IN ARRAY affrank_report_windows() LOOP
-        CONTINUE WHEN next_week - 7 * n_weeks < first_week;
-        INSERT INTO report_recent (site_id, dim, weeks, key_id, clicks, bot_clicks,
-            conversions, others, revenue)
-        SELECT site, dim, n_weeks, key_id, sum(sign * clicks), sum(sign * bot_clicks),
-            sum(sign * conversions), sum(sign * others), sum(sign * revenue)
-        FROM (SELECT dim, key_id, 1 AS sign, clicks, bot_clicks, conversions, others, revenue
-              FROM report_checkpoint
-              WHERE site_id = site AND dim = ANY ('{k,p,l}'::"char"[]) AND week = next_week
-              UNION ALL
-              SELECT dim, key_id, -1, clicks, bot_clicks, conversions, others, revenue
-              FROM report_checkpoint
-              WHERE site_id = site AND dim = ANY ('{k,p,l}'::"char"[])
-                AND week = next_week - 7 * n_weeks) t
-        GROUP BY dim, key_id
-        HAVING sum(sign * (clicks + bot_clicks + conversions + others)) > 0;
-    END LOOP;
-    UPDATE report_state SET recent_through = next_week WHERE site_id = site;
+    INSERT INTO report_recent (site_id, dim, weeks, key_id, clicks, bot_clicks, conversions,
+        others, revenue)
+    SELECT site, e.dim, w.weeks, e.key_id, e.clicks - coalesce(a.clicks, 0),
+        e.bot_clicks - coalesce(a.bot_clicks, 0), e.conversions - coalesce(a.conversions, 0),
+        e.others - coalesce(a.others, 0), e.revenue - coalesce(a.revenue, 0)
+    FROM unnest(affrank_report_windows()) w (weeks)
+    JOIN report_state st ON st.site_id = site AND next_week - 7 * w.weeks >= st.sealed_from
+    JOIN report_checkpoint e ON e.site_id = site AND e.week = next_week
+    LEFT JOIN report_checkpoint a ON a.site_id = site AND a.dim = e.dim
+        AND a.week = next_week - 7 * w.weeks AND a.key_id = e.key_id
+    WHERE e.clicks + e.bot_clicks + e.conversions + e.others
+        > coalesce(a.clicks + a.bot_clicks + a.conversions + a.others, 0);
     RETURN next_week;
 END $$;
 
