@@ -48,6 +48,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_report_rollups",
         include_str!("../../migrations/0003_report_rollups.sql"),
     ),
+    (
+        "0004_report_recent_through",
+        include_str!("../../migrations/0004_report_recent_through.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"

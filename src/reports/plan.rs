@@ -25,6 +25,8 @@ use chrono::{Datelike, Days, NaiveDate};
 pub struct Sealed {
     pub from: NaiveDate,
     pub through: NaiveDate,
+    /// Whether `report_recent` holds the windows before `through`.
+    pub recent: bool,
 }
 
 /// Signed parts whose sum is the range's totals: at most two checkpoints and
@@ -143,7 +145,7 @@ pub fn plan(
     }
 
     let last = sealed.through;
-    for weeks in WINDOWS {
+    for weeks in WINDOWS.into_iter().filter(|_| sealed.recent) {
         let first = last - Days::new(7 * weeks as u64);
         if first < sealed.from {
             continue;
@@ -209,10 +211,10 @@ mod tests {
     proptest! {
         #[test]
         fn every_day_is_counted_once_inside_and_never_outside(
-            start in 0i64..500, len in 1i64..800, from_week in 0i64..60, weeks in 0i64..80, sealed in any::<bool>()
+            start in 0i64..500, len in 1i64..800, from_week in 0i64..60, weeks in 0i64..80, sealed in any::<bool>(), recent in any::<bool>()
         ) {
             let (start, end) = (day(start), day(start + len));
-            let sealed = sealed.then(|| Sealed { from: day(7 * from_week), through: day(7 * (from_week + weeks)) });
+            let sealed = sealed.then(|| Sealed { from: day(7 * from_week), through: day(7 * (from_week + weeks)), recent });
             let plan = plan(start, end, sealed, 3.0);
             prop_assert!(plan.checkpoints.len() <= 2 && plan.spans.len() <= 2);
             prop_assert!(plan.recent.is_none() || plan.checkpoints.is_empty());
@@ -229,6 +231,7 @@ mod tests {
         let sealed = Sealed {
             from: day(0),
             through: day(7 * 60),
+            recent: true,
         };
         // Wednesday to Wednesday a year later (exclusive end).
         let plan = plan(day(16), day(16 + 365), Some(sealed), 3.0);
@@ -246,6 +249,7 @@ mod tests {
         let sealed = Sealed {
             from: day(0),
             through: day(7 * 60),
+            recent: true,
         };
         // Thirty days ending on the day of the last checkpoint (a Monday).
         let end = day(7 * 60 + 1);
@@ -260,6 +264,7 @@ mod tests {
         let sealed = Sealed {
             from: day(0),
             through: day(7 * 60),
+            recent: true,
         };
         assert_eq!(
             plan(day(3), day(10), Some(sealed), 3.0).spans,

@@ -24,7 +24,9 @@ pub async fn sealed(
     };
     let row = client
         .query_opt(
-            "SELECT sealed_from, sealed_through, checkpoint_days[$2] FROM report_state WHERE site_id = $1",
+            "SELECT sealed_from, sealed_through, checkpoint_days[$2], \
+                    recent_through IS NOT DISTINCT FROM sealed_through \
+             FROM report_state WHERE site_id = $1",
             &[&site_id, &index],
         )
         .await?;
@@ -32,6 +34,7 @@ pub async fn sealed(
         let sealed = Sealed {
             from: row.get(0),
             through: row.get(1),
+            recent: row.get(3),
         };
         (sealed, row.get::<_, Option<f32>>(2).map_or(3.0, f64::from))
     }))
