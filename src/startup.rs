@@ -259,6 +259,7 @@ async fn after_database_is_up(state: AppState, migrated: bool, capacity: u64) {
         }
     }
     tokio::spawn(crate::reports::sealer::run(state.pool.clone()));
+    tokio::spawn(crate::reports::folder::run(state.pool.clone()));
     let Ok(client) = state.pool.get().await else {
         return;
     };

@@ -52,6 +52,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_report_recent_through",
         include_str!("../../migrations/0004_report_recent_through.sql"),
     ),
+    (
+        "0005_report_click_pending",
+        include_str!("../../migrations/0005_report_click_pending.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"

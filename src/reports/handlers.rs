@@ -31,6 +31,17 @@ async fn prepare(
     Ok((site, query))
 }
 
+/// A connection whose view of the rollups includes every click committed so
+/// far: the site's pending clicks are folded in first.
+async fn folded_client(
+    state: &AppState,
+    site: &Site,
+) -> Result<deadpool_postgres::Client, ApiError> {
+    let client = state.pool.get().await?;
+    sql::fold(&client, Some(site.id.as_str())).await?;
+    Ok(client)
+}
+
 /// GET /api/v1/reports/summary
 pub async fn summary(
     state: AppState,
@@ -38,7 +49,7 @@ pub async fn summary(
     query: Query,
 ) -> Result<Response, ApiError> {
     let (site, q) = prepare(&state, key, Report::Summary, &query).await?;
-    let client = state.pool.get().await?;
+    let client = folded_client(&state, &site).await?;
     let totals = sql::summary(
         &client,
         site.id.as_str(),
@@ -61,7 +72,7 @@ pub async fn timeseries(
     query: Query,
 ) -> Result<Response, ApiError> {
     let (site, q) = prepare(&state, key, Report::Timeseries, &query).await?;
-    let client = state.pool.get().await?;
+    let client = folded_client(&state, &site).await?;
     let days = sql::timeseries(
         &client,
         site.id.as_str(),
@@ -95,7 +106,7 @@ pub async fn list(
     query: Query,
 ) -> Result<Response, ApiError> {
     let (site, q) = prepare(&state, key, Report::List(dim), &query).await?;
-    let mut client = state.pool.get().await?;
+    let mut client = folded_client(&state, &site).await?;
     let sealed = sql::sealed(&client, site.id.as_str(), dim).await?;
     let end =
         q.to.checked_add_days(Days::new(1))

@@ -1,10 +1,13 @@
 //! Revenue Mapping reports: summary, timeseries, and one row per keyword,
 //! page or link, read from the rollups that migration 0003's triggers keep
 //! current (see that migration for how, and `plan` for how a range is read).
+//! Small click statements reach the rollups through `report_click_pending`
+//! (migration 0005): every report folds its site's pending clicks first.
 
 pub mod csv;
 pub mod figures;
 pub mod filters;
+pub mod folder;
 pub mod handlers;
 pub mod params;
 pub mod plan;

@@ -29,8 +29,9 @@ pub async fn run(pool: Pool) {
 }
 
 /// Seals every site up to the Monday of its current week; the number of
-/// weeks sealed.
+/// weeks sealed. Pending clicks are folded first, so a seal sees them.
 pub async fn seal_all(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+    sql::fold(client, None).await?;
     let mut sealed = 0;
     for (site, monday) in sql::sites_to_seal(client).await? {
         sealed += seal_site(client, &site, monday).await?;

@@ -288,6 +288,26 @@ pub async fn list(
     Ok((total, list))
 }
 
+/// Moves the clicks waiting in `report_click_pending` (migration 0005) into
+/// the rollups: one site's, or with `None` every site's. The rows folded.
+#[tracing::instrument(skip(client))]
+pub async fn fold(
+    client: &impl GenericClient,
+    site_id: Option<&str>,
+) -> Result<i64, tokio_postgres::Error> {
+    let row = client
+        .query_one("SELECT affrank_report_fold($1)", &[&site_id])
+        .await?;
+    Ok(row.get(0))
+}
+
+/// Reclaims the rows folds have deleted: the table churns a thousand rows a
+/// second, faster than autovacuum looks at it.
+#[tracing::instrument(skip(client))]
+pub async fn vacuum_pending(client: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
+    client.batch_execute("VACUUM report_click_pending").await
+}
+
 /// Recomputes a site's rollups from the raw tables (after a time-zone change).
 #[tracing::instrument(skip(client))]
 pub async fn rebuild(

@@ -412,3 +412,117 @@ async fn csv_is_rfc_4180_and_neutralises_formulas() {
         "a header and every day of June"
     );
 }
+
+/// Small click statements wait in `report_click_pending` (migration 0005);
+/// the counts must come out the same whichever way they reach the rollups.
+async fn rollup_clicks(
+    client: &impl deadpool_postgres::GenericClient,
+    site_id: &str,
+) -> (i64, i64) {
+    let row = client
+        .query_one(
+            "SELECT (SELECT coalesce(sum(clicks), 0)::bigint FROM report_site_day WHERE site_id = $1), \
+                    (SELECT count(*) FROM report_click_pending WHERE site_id = $1)",
+            &[&site_id],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test]
+async fn small_click_batches_wait_to_be_folded_and_large_ones_apply_at_once() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let mut client = app.pool.get().await.unwrap();
+    let link = add_link(
+        &client,
+        &site.id,
+        "https://shop.example/a",
+        "https://blog.example/a",
+        Some("folding"),
+        None,
+    )
+    .await;
+    let now = Utc::now();
+    let clicks = |prefix: &str, n: usize| -> Vec<_> {
+        (0..n)
+            .map(|i| click(&site.id, &link, &format!("{prefix}{i}"), now, false))
+            .collect()
+    };
+
+    // Inside one transaction nobody else can fold them: they are pending.
+    let tx = client.transaction().await.unwrap();
+    insert_clicks(&tx, &clicks("small", 40)).await;
+    assert_eq!(
+        rollup_clicks(&tx, &site.id).await,
+        (0, 1),
+        "40 clicks in one second, one pending row"
+    );
+    insert_clicks(&tx, &clicks("large", 1001)).await;
+    assert_eq!(
+        rollup_clicks(&tx, &site.id).await,
+        (1001, 1),
+        "over 1,000 apply at once"
+    );
+    tx.commit().await.unwrap();
+
+    // A report counts them all, folding what is pending first; the
+    // background fold may have been quicker: the same either way.
+    let today = Utc::now().date_naive().to_string();
+    let summary = get(&app, &site.api_key, "summary", &range(&today, &today)).await;
+    assert_eq!(summary["clicks"], 1041);
+    assert_eq!(rollup_clicks(&client, &site.id).await, (1041, 0));
+
+    // Left alone, pending clicks are folded within a few seconds.
+    insert_clicks(&client, &clicks("idle", 3)).await;
+    let mut waited = 0;
+    while rollup_clicks(&client, &site.id).await != (1044, 0) {
+        waited += 1;
+        assert!(
+            waited < 100,
+            "not folded in 10 s: {:?}",
+            rollup_clicks(&client, &site.id).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_rebuild_counts_pending_clicks_once() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let mut client = app.pool.get().await.unwrap();
+    let link = add_link(
+        &client,
+        &site.id,
+        "https://shop.example/r",
+        "https://blog.example/r",
+        None,
+        None,
+    )
+    .await;
+    let now = Utc::now();
+    let tx = client.transaction().await.unwrap();
+    let rows: Vec<_> = (0..25)
+        .map(|i| click(&site.id, &link, &format!("r{i}"), now, false))
+        .collect();
+    insert_clicks(&tx, &rows).await;
+    assert_eq!(rollup_clicks(&tx, &site.id).await, (0, 1));
+    // What a time-zone change does: the rebuild recounts `clicks`, these
+    // included, so their pending row must go.
+    tx.execute("SELECT affrank_report_rebuild($1)", &[&site.id])
+        .await
+        .unwrap();
+    assert_eq!(rollup_clicks(&tx, &site.id).await, (25, 0));
+    tx.commit().await.unwrap();
+    let fold: i64 = client
+        .query_one("SELECT affrank_report_fold(NULL)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(fold, 0);
+    let today = Utc::now().date_naive().to_string();
+    let summary = get(&app, &site.api_key, "summary", &range(&today, &today)).await;
+    assert_eq!(summary["clicks"], 25);
+}
