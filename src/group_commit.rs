@@ -1,9 +1,9 @@
-//! Group commit: requests hand their item to a queue and wait; each writer
-//! task takes whatever is queued (at least one, at most `batch_max`), commits
-//! it as one batch and answers every waiter with its own result. With two
-//! writers, one gathers the next batch while the other commits, so the batch
-//! size follows the load with no timer.
+//! Group commit: requests hand their item to a queue and wait; a writer
+//! task takes whatever is queued (at least one, at most `batch_max`),
+//! commits it as one batch and answers every waiter with its own result.
+//! The batch size follows the load with no timer.
 //!
+//! How the writers share the queue is the caller's choice (`Commits`).
 //! Clicks and postbacks both go through here; what a batch does is theirs.
 
 use std::future::Future;
@@ -30,6 +30,22 @@ type Pending<C> = (
     oneshot::Sender<<C as Committer>::Answer>,
 );
 
+/// Whether a writer may take the next batch while another commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Commits {
+    /// A writer keeps the queue until its commit returns; the next writer
+    /// takes it then, while the first answers its waiters. For cheap
+    /// statements: on this kind of machine a commit's WAL flush costs CPU
+    /// whatever the batch's size, and overlapping commits halve the
+    /// batches. Clicks: 35,000/s at 15 per batch overlapping, 40,000/s at
+    /// 30 one at a time.
+    OneAtATime,
+    /// A writer gives the queue up as soon as it has its batch. For
+    /// statements heavy enough that two running at once use both cores:
+    /// postbacks ran at a third of their rate one at a time.
+    Overlapping,
+}
+
 pub struct GroupCommit<C: Committer> {
     queue: mpsc::Sender<Pending<C>>,
 }
@@ -50,7 +66,12 @@ pub struct Writers {
 const QUEUE_CAPACITY: usize = 65_536;
 
 impl<C: Committer> GroupCommit<C> {
-    pub fn start(committer: Arc<C>, writers: usize, batch_max: usize) -> (Self, Writers) {
+    pub fn start(
+        committer: Arc<C>,
+        writers: usize,
+        batch_max: usize,
+        commits: Commits,
+    ) -> (Self, Writers) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
         let (shutdown, watcher) = watch::channel(false);
@@ -61,6 +82,7 @@ impl<C: Committer> GroupCommit<C> {
                     receiver.clone(),
                     watcher.clone(),
                     batch_max,
+                    commits,
                 ))
             })
             .collect();
@@ -90,10 +112,11 @@ async fn write_loop<C: Committer>(
     receiver: Arc<Mutex<mpsc::Receiver<Pending<C>>>>,
     mut shutdown: watch::Receiver<bool>,
     batch_max: usize,
+    commits: Commits,
 ) {
     loop {
+        let mut rx = receiver.lock().await;
         let batch = {
-            let mut rx = receiver.lock().await;
             let first = tokio::select! {
                 biased;
                 next = rx.recv() => next,
@@ -114,8 +137,16 @@ async fn write_loop<C: Committer>(
             }
             batch
         };
+        let held = match commits {
+            Commits::OneAtATime => Some(rx),
+            Commits::Overlapping => {
+                drop(rx);
+                None
+            }
+        };
         let (items, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         let answers = committer.commit(items).await;
+        drop(held);
         debug_assert_eq!(answers.len(), waiters.len());
         for (waiter, answer) in waiters.into_iter().zip(answers) {
             let _ = waiter.send(answer);

@@ -7,7 +7,7 @@
 use super::ClickRow;
 use super::sql;
 use crate::db::Health;
-use crate::group_commit::{Committer, GroupCommit, Writers};
+use crate::group_commit::{Commits, Committer, GroupCommit, Writers};
 use crate::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
@@ -52,7 +52,7 @@ impl ClickWriter {
             health,
             metrics: metrics.clone(),
         });
-        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max);
+        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max, Commits::OneAtATime);
         (Self { writers, metrics }, tasks)
     }
 
@@ -82,7 +82,7 @@ impl ClickBatches {
         let insert = async {
             let client = self.pool.get().await?;
             let refs: Vec<&ClickRow> = rows.iter().collect();
-            sql::insert_clicks(&client, &refs).await?;
+            sql::insert_new_clicks(&client, &refs).await?;
             anyhow::Ok(())
         };
         let records = || rows.iter().cloned().map(SpoolRecord::Click).collect();

@@ -5,7 +5,7 @@
 
 use super::{Outcome, PostbackRecord, Settled, sql};
 use crate::db::Health;
-use crate::group_commit::{Committer, GroupCommit, Writers};
+use crate::group_commit::{Commits, Committer, GroupCommit, Writers};
 use crate::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
@@ -44,7 +44,7 @@ impl PostbackWriter {
             health,
             metrics,
         });
-        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max);
+        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max, Commits::Overlapping);
         (Self { writers }, tasks)
     }
 

@@ -66,7 +66,7 @@ pub fn click(
 /// The click writer's own statement.
 pub async fn insert_clicks(client: &impl GenericClient, rows: &[ClickRow]) {
     let refs: Vec<&ClickRow> = rows.iter().collect();
-    affrank::clicks::sql::insert_clicks(client, &refs)
+    affrank::clicks::sql::insert_new_clicks(client, &refs)
         .await
         .unwrap();
 }
