@@ -151,17 +151,28 @@ fn sort_expression(sort: Sort) -> &'static str {
 /// order, so pages never overlap), one page of them, and how many there
 /// are in all.
 ///
-/// The work is in grouping the parts: they are grouped by key number, and
-/// the key's text (and a link's URL, network and page) is looked up for
-/// the returned rows only, unless the sort needs it. Counts are summed as
-/// int4 (64-bit accumulators, where bigint sums accumulate in numeric), and
-/// revenue only where there is some: most rows have none, and numeric
-/// additions are the dearest aggregate.
+/// The work is in combining the parts per key, tens of thousands of keys
+/// for a big site. A checkpoint or a recent window already holds one row
+/// per key, so those are joined on the key number (the two checkpoints of a
+/// plan with a merge join, in index order), and only the few days at the
+/// range's ends are grouped: grouping every part cost twice as much. A plan
+/// has checkpoints or a recent window, never both. The key's text (and a
+/// link's URL, network and page) is looked up for the returned rows only,
+/// unless the sort needs it. Counts are summed as int4 (64-bit
+/// accumulators, where bigint sums accumulate in numeric), and revenue only
+/// where there is some: most rows have none, and numeric additions are the
+/// dearest aggregate.
 fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
-    let part = |sign: &str, source: &str| {
+    let span = |sign: &str, from: &str, to: &str| {
         format!(
             "SELECT key_id, {sign}::int4 AS s, clicks, bot_clicks, conversions, others, revenue \
-             FROM {source}"
+             FROM report_day WHERE site_id = $1 AND dim = $2 AND day >= {from} AND day < {to}"
+        )
+    };
+    let checkpoint = |week: &str| {
+        format!(
+            "SELECT key_id, clicks, bot_clicks, conversions, others, revenue \
+             FROM report_checkpoint WHERE site_id = $1 AND dim = $2 AND week = {week}"
         )
     };
     let ranked = match sort {
@@ -181,16 +192,37 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
         Order::Asc => "ASC",
         Order::Desc => "DESC",
     };
+    // `signed(x, s)`: s times x, where s is 1, -1 or 0 and x may be NULL.
+    let signed = |x: &str, s: &str| format!("coalesce({s} * {x}::int4, 0)");
+    let signed_revenue = |x: &str, s: &str| {
+        format!("CASE WHEN {x} IS NULL OR {x} = 0 OR {s} = 0 THEN 0 WHEN {s} > 0 THEN {x} ELSE -{x} END")
+    };
     format!(
-        "WITH parts AS ({} UNION ALL {} UNION ALL {} UNION ALL {} UNION ALL {}), \
-         totals AS ( \
-             SELECT key_id, \
-                    sum(s * clicks::int4) + CASE WHEN $3 THEN 0 ELSE sum(s * bot_clicks::int4) END AS clicks, \
-                    sum(s * conversions::int4) AS conversions, \
+        "WITH base AS ( \
+             SELECT coalesce(a.key_id, b.key_id) AS key_id, \
+                    {ac} + {bc} AS clicks, {ab} + {bb} AS bot_clicks, \
+                    {an} + {bn} AS conversions, {ao} + {bo} AS others, \
+                    {ar} + {br} AS revenue \
+             FROM ({cp_end}) a FULL JOIN ({cp_start}) b ON b.key_id = a.key_id \
+             UNION ALL \
+             SELECT key_id, clicks::int4, bot_clicks::int4, conversions::int4, others::int4, revenue \
+             FROM report_recent WHERE site_id = $1 AND dim = $2 AND weeks = $16), \
+         days AS ( \
+             SELECT key_id, sum(s * clicks::int4) AS clicks, sum(s * bot_clicks::int4) AS bot_clicks, \
+                    sum(s * conversions::int4) AS conversions, sum(s * others::int4) AS others, \
                     coalesce(sum(CASE WHEN s > 0 THEN revenue ELSE -revenue END) \
                              FILTER (WHERE revenue <> 0), 0) AS revenue \
-             FROM parts GROUP BY key_id \
-             HAVING sum(s * (clicks + bot_clicks + conversions + others)::int4) > 0) \
+             FROM ({span1} UNION ALL {span2}) d GROUP BY key_id), \
+         totals AS MATERIALIZED ( \
+             SELECT coalesce(b.key_id, d.key_id) AS key_id, \
+                    coalesce(b.clicks, 0) + coalesce(d.clicks, 0) \
+                      + CASE WHEN $3 THEN 0 ELSE coalesce(b.bot_clicks, 0) + coalesce(d.bot_clicks, 0) END \
+                      AS clicks, \
+                    coalesce(b.conversions, 0) + coalesce(d.conversions, 0) AS conversions, \
+                    coalesce(b.revenue, 0) + coalesce(d.revenue, 0) AS revenue \
+             FROM base b FULL JOIN days d ON d.key_id = b.key_id \
+             WHERE coalesce(b.clicks + b.bot_clicks + b.conversions + b.others, 0) \
+                 + coalesce(d.clicks + d.bot_clicks + d.conversions + d.others, 0) > 0) \
          SELECT c.n, r.key, r.clicks, r.conversions, r.revenue, r.url, r.page_url, r.network \
          FROM (SELECT count(*) AS n FROM totals) c \
          LEFT JOIN LATERAL ( \
@@ -204,26 +236,20 @@ fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
              JOIN report_key k ON k.id = p.key_id \
              {details}) r ON true \
          ORDER BY r.rank {direction} NULLS LAST, r.key_id",
-        part(
-            "$5",
-            "report_checkpoint WHERE site_id = $1 AND dim = $2 AND week = $4"
-        ),
-        part(
-            "$7",
-            "report_checkpoint WHERE site_id = $1 AND dim = $2 AND week = $6"
-        ),
-        part(
-            "$10",
-            "report_day WHERE site_id = $1 AND dim = $2 AND day >= $8 AND day < $9"
-        ),
-        part(
-            "$13",
-            "report_day WHERE site_id = $1 AND dim = $2 AND day >= $11 AND day < $12"
-        ),
-        part(
-            "1",
-            "report_recent WHERE site_id = $1 AND dim = $2 AND weeks = $16"
-        ),
+        ac = signed("a.clicks", "$5"),
+        bc = signed("b.clicks", "$7"),
+        ab = signed("a.bot_clicks", "$5"),
+        bb = signed("b.bot_clicks", "$7"),
+        an = signed("a.conversions", "$5"),
+        bn = signed("b.conversions", "$7"),
+        ao = signed("a.others", "$5"),
+        bo = signed("b.others", "$7"),
+        ar = signed_revenue("a.revenue", "$5"),
+        br = signed_revenue("b.revenue", "$7"),
+        cp_end = checkpoint("$4"),
+        cp_start = checkpoint("$6"),
+        span1 = span("$10", "$8", "$9"),
+        span2 = span("$13", "$11", "$12"),
         sort = sort_expression(sort),
     )
 }
@@ -242,6 +268,7 @@ pub async fn list(
     let (a1, b1, t1) = span(0).map_or((None, None, 0), |(a, b, s)| (Some(a), Some(b), s));
     let (a2, b2, t2) = span(1).map_or((None, None, 0), |(a, b, s)| (Some(a), Some(b), s));
     let recent: Option<i16> = plan.recent.map(|(weeks, _, _)| weeks);
+    debug_assert!(recent.is_none() || plan.checkpoints.is_empty(), "{plan:?}");
     let statement = client
         .prepare_cached(&list_sql(request.dim, request.sort, request.order))
         .await?;
