@@ -52,7 +52,8 @@ impl ClickWriter {
             health,
             metrics: metrics.clone(),
         });
-        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max, Commits::OneAtATime);
+        let (writers, tasks) =
+            GroupCommit::start(committer, writers, batch_max, Commits::OneAtATime);
         (Self { writers, metrics }, tasks)
     }
 

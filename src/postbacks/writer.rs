@@ -44,7 +44,8 @@ impl PostbackWriter {
             health,
             metrics,
         });
-        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max, Commits::Overlapping);
+        let (writers, tasks) =
+            GroupCommit::start(committer, writers, batch_max, Commits::Overlapping);
         (Self { writers }, tasks)
     }
 
