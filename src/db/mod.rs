@@ -56,6 +56,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_report_click_pending",
         include_str!("../../migrations/0005_report_click_pending.sql"),
     ),
+    (
+        "0006_report_recent_daily",
+        include_str!("../../migrations/0006_report_recent_daily.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"

@@ -12,7 +12,7 @@ pub mod model;
 
 use crate::clicks::ClickRow;
 use crate::ids::SiteId;
-use crate::reports::{plan::monday_of, sealer};
+use crate::reports::sealer;
 use crate::sites::sql as site_sql;
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -256,7 +256,7 @@ pub async fn run(pool: &Pool, options: &Options) -> anyhow::Result<Summary> {
 
     let zone = chrono_tz::Tz::from_str(&site.settings.time_zone).unwrap_or(chrono_tz::UTC);
     let today = Utc::now().with_timezone(&zone).date_naive();
-    summary.weeks_sealed = sealer::seal_site(&client, site_id.as_str(), monday_of(today)).await?;
+    summary.weeks_sealed = sealer::catch_up(&client, site_id.as_str(), today).await?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -1,8 +1,9 @@
+use super::combine;
 use super::csv::{Cell, Csv};
 use super::figures::{self, RowTotals, SiteFigures, SiteTotals};
 use super::params::{Format, Report, ReportQuery};
 use super::plan::plan;
-use super::sql::{self, ListRequest, ListRow};
+use super::sql::{self, ListRow};
 use super::{Dimension, NO_KEYWORD};
 use crate::error::ApiError;
 use crate::sites::Site;
@@ -115,26 +116,26 @@ pub async fn list(
         Some((sealed, checkpoint_days)) => plan(q.from, end, Some(sealed), checkpoint_days),
         None => plan(q.from, end, None, 0.0),
     };
-    let request = ListRequest {
-        site_id: site.id.as_str(),
-        dim,
-        plan: &plan,
-        exclude_bots: site.settings.exclude_bots,
-        sort: q.sort,
-        order: q.order,
-        limit: q.limit,
-        offset: q.offset,
-    };
-    // Tens of thousands of keys are grouped in memory: give the hash table
-    // room (the default 4 MB spills to disk); skip JIT compilation and
-    // parallel workers, whose start-up costs more than such a query takes.
+    // The parts are plain index ranges: no JIT compilation or parallel
+    // workers, whose start-up costs more than reading them.
     let tx = client.transaction().await?;
-    tx.batch_execute(
-        "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; \
-         SET LOCAL max_parallel_workers_per_gather = 0",
-    )
-    .await?;
-    let (total, rows) = sql::list(&tx, &request).await?;
+    tx.batch_execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+        .await?;
+    let sums = sql::list_parts(&tx, site.id.as_str(), dim, &plan).await?;
+    let ranks = if combine::needs_labels(q.sort) {
+        Some(sql::label_ranks(&tx, site.id.as_str(), dim, q.sort).await?)
+    } else {
+        None
+    };
+    let (total, page) = combine::page(
+        sums.rows(site.settings.exclude_bots),
+        q.sort,
+        q.order,
+        ranks.as_ref(),
+        q.offset,
+        q.limit,
+    );
+    let rows = sql::with_labels(&tx, page).await?;
     tx.commit().await?;
     Ok(match q.format {
         Format::Json => {

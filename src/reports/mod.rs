@@ -4,6 +4,7 @@
 //! Small click statements reach the rollups through `report_click_pending`
 //! (migration 0005): every report folds its site's pending clicks first.
 
+pub mod combine;
 pub mod csv;
 pub mod figures;
 pub mod filters;

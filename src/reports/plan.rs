@@ -25,8 +25,9 @@ use chrono::{Datelike, Days, NaiveDate};
 pub struct Sealed {
     pub from: NaiveDate,
     pub through: NaiveDate,
-    /// Whether `report_recent` holds the windows before `through`.
-    pub recent: bool,
+    /// The day `report_recent`'s windows end at (exclusive): the start of
+    /// the site's current local day, once the sealer has moved them.
+    pub recent: Option<NaiveDate>,
 }
 
 /// Signed parts whose sum is the range's totals: at most two checkpoints and
@@ -35,13 +36,15 @@ pub struct Sealed {
 pub struct Plan {
     pub checkpoints: Vec<(NaiveDate, i32)>,
     pub spans: Vec<(NaiveDate, NaiveDate, i32)>,
-    /// A `report_recent` window: its length in weeks, and the days it
-    /// covers (the weeks before the last checkpoint).
+    /// A `report_recent` window: its length in days, and the days
+    /// `[first, last)` it covers.
     pub recent: Option<(i16, NaiveDate, NaiveDate)>,
 }
 
-/// The lengths of the `report_recent` windows (`affrank_report_windows()`).
-pub const WINDOWS: [i16; 4] = [1, 4, 13, 52];
+/// The lengths in days of the `report_recent` windows
+/// (`affrank_report_windows()`, migration 0006): with today's rows, the
+/// last 7, 30, 90 and 365 days.
+pub const WINDOWS: [i16; 4] = [6, 29, 89, 364];
 
 /// One way to express Cum(x): C(week) plus `sign` times days[lo, hi).
 #[derive(Clone, Copy, Debug)]
@@ -144,12 +147,11 @@ pub fn plan(
         best = (cost, plan);
     }
 
-    let last = sealed.through;
-    for weeks in WINDOWS.into_iter().filter(|_| sealed.recent) {
-        let first = last - Days::new(7 * weeks as u64);
-        if first < sealed.from {
-            continue;
-        }
+    for (days, last) in WINDOWS
+        .into_iter()
+        .flat_map(|days| sealed.recent.map(|last| (days, last)))
+    {
+        let first = last - Days::new(days as u64);
         let cost = checkpoint_days
             + ((end - last).num_days().abs() + (start - first).num_days().abs()) as f64;
         if cost >= best.0 {
@@ -170,7 +172,7 @@ pub fn plan(
         let plan = Plan {
             checkpoints: Vec::new(),
             spans,
-            recent: Some((weeks, first, last)),
+            recent: Some((days, first, last)),
         };
         best = (cost, plan);
     }
@@ -211,9 +213,10 @@ mod tests {
     proptest! {
         #[test]
         fn every_day_is_counted_once_inside_and_never_outside(
-            start in 0i64..500, len in 1i64..800, from_week in 0i64..60, weeks in 0i64..80, sealed in any::<bool>(), recent in any::<bool>()
+            start in 0i64..500, len in 1i64..800, from_week in 0i64..60, weeks in 0i64..80, sealed in any::<bool>(), recent in proptest::option::of(0i64..1000)
         ) {
             let (start, end) = (day(start), day(start + len));
+            let recent = recent.map(day);
             let sealed = sealed.then(|| Sealed { from: day(7 * from_week), through: day(7 * (from_week + weeks)), recent });
             let plan = plan(start, end, sealed, 3.0);
             prop_assert!(plan.checkpoints.len() <= 2 && plan.spans.len() <= 2);
@@ -231,7 +234,7 @@ mod tests {
         let sealed = Sealed {
             from: day(0),
             through: day(7 * 60),
-            recent: true,
+            recent: None,
         };
         // Wednesday to Wednesday a year later (exclusive end).
         let plan = plan(day(16), day(16 + 365), Some(sealed), 3.0);
@@ -245,18 +248,41 @@ mod tests {
     }
 
     #[test]
-    fn the_last_30_days_read_one_recent_window() {
+    fn the_presets_read_one_recent_window_and_today() {
+        // Today is a Friday, four days after the last checkpoint.
+        let today = day(7 * 60 + 4);
         let sealed = Sealed {
             from: day(0),
             through: day(7 * 60),
-            recent: true,
+            recent: Some(today),
         };
-        // Thirty days ending on the day of the last checkpoint (a Monday).
-        let end = day(7 * 60 + 1);
+        let end = today + chrono::Duration::days(1);
+        for (range, window) in [(7, 6), (30, 29), (90, 89), (365, 364)] {
+            let start = end - chrono::Duration::days(range);
+            let plan = plan(start, end, Some(sealed), 3.0);
+            assert_eq!(plan.recent, Some((window, start, today)), "{range} days");
+            assert!(plan.checkpoints.is_empty());
+            assert_eq!(plan.spans, vec![(today, end, 1)], "{range} days");
+        }
+    }
+
+    #[test]
+    fn windows_a_day_old_still_serve_with_one_more_day() {
+        let today = day(7 * 60 + 4);
+        let sealed = Sealed {
+            from: day(0),
+            through: day(7 * 60),
+            recent: Some(today - chrono::Duration::days(1)),
+        };
+        let end = today + chrono::Duration::days(1);
         let plan = plan(end - chrono::Duration::days(30), end, Some(sealed), 3.0);
-        assert_eq!(plan.recent, Some((4, day(7 * 56), day(7 * 60))));
-        assert!(plan.checkpoints.is_empty());
-        assert_eq!(plan.spans.len(), 2);
+        assert_eq!(plan.recent.map(|(days, _, _)| days), Some(29));
+        let days: i64 = plan
+            .spans
+            .iter()
+            .map(|(lo, hi, _)| (*hi - *lo).num_days())
+            .sum();
+        assert_eq!(days, 3, "{plan:?}");
     }
 
     #[test]
@@ -264,7 +290,7 @@ mod tests {
         let sealed = Sealed {
             from: day(0),
             through: day(7 * 60),
-            recent: true,
+            recent: Some(day(7 * 60 + 3)),
         };
         assert_eq!(
             plan(day(3), day(10), Some(sealed), 3.0).spans,

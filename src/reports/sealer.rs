@@ -1,9 +1,13 @@
-//! Seals the weekly checkpoints the list reports read (migration 0003).
+//! Keeps the checkpoints and recent windows the list reports read
+//! (migrations 0003 and 0006): seals each site's weekly checkpoints up to
+//! the Monday of its current week, and moves its recent windows to the
+//! start of its current local day.
 //!
-//! Reports are exact without them, only slower, so sealing runs in the
-//! background: shortly after start-up, then every few minutes. Each week is
-//! its own short transaction, because a seal holds the site's report lock
-//! and that site's click writes wait for it.
+//! Reports are exact without either, only slower, so this runs in the
+//! background: shortly after start-up, then every minute, which moves the
+//! windows within a minute of a site's midnight. Each week, and each
+//! move, is its own short transaction, because both hold the site's report
+//! lock and that site's writes wait for it.
 
 use super::sql;
 use chrono::NaiveDate;
@@ -11,7 +15,7 @@ use deadpool_postgres::{GenericClient, Pool};
 use std::time::Duration;
 
 const FIRST_RUN: Duration = Duration::from_secs(5);
-const INTERVAL: Duration = Duration::from_secs(600);
+const INTERVAL: Duration = Duration::from_secs(60);
 
 pub async fn run(pool: Pool) {
     tokio::time::sleep(FIRST_RUN).await;
@@ -28,13 +32,13 @@ pub async fn run(pool: Pool) {
     }
 }
 
-/// Seals every site up to the Monday of its current week; the number of
-/// weeks sealed. Pending clicks are folded first, so a seal sees them.
+/// Catches every site up; the number of weeks sealed. Pending clicks are
+/// folded first, so a seal sees them.
 pub async fn seal_all(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
     sql::fold(client, None).await?;
     let mut sealed = 0;
-    for (site, monday) in sql::sites_to_seal(client).await? {
-        sealed += seal_site(client, &site, monday).await?;
+    for behind in sql::sites_behind(client).await? {
+        sealed += catch_up(client, &behind.site_id, behind.today).await?;
     }
     if sealed > 0 {
         tracing::info!(weeks = sealed, "sealed report checkpoints");
@@ -42,15 +46,23 @@ pub async fn seal_all(client: &impl GenericClient) -> Result<u64, tokio_postgres
     Ok(sealed)
 }
 
-/// Seals one site's weeks up to `through`, one transaction each.
-pub async fn seal_site(
+/// Seals one site's weeks up to the Monday of `today` (its local date),
+/// one transaction each, then moves its recent windows to end at the start
+/// of `today` unless they already do; the number of weeks sealed.
+pub async fn catch_up(
     client: &impl GenericClient,
     site_id: &str,
-    through: NaiveDate,
+    today: NaiveDate,
 ) -> Result<u64, tokio_postgres::Error> {
+    let monday = super::plan::monday_of(today);
     let mut sealed = 0;
-    while sql::seal_next(client, site_id, through).await?.is_some() {
+    while sql::seal_next(client, site_id, monday).await?.is_some() {
         sealed += 1;
+    }
+    if sql::recent_through(client, site_id).await? != Some(today)
+        && sql::refresh_recent(client, site_id, today).await?
+    {
+        sql::vacuum_recent(client).await?;
     }
     Ok(sealed)
 }

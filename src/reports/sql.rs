@@ -1,12 +1,14 @@
 //! One small function per query over the rollups of migration 0003.
 
 use super::Dimension;
+use super::combine::{Accumulator, KeyFigures, KeyRow, LabelRanks};
 use super::figures::{RowTotals, SiteTotals};
-use super::params::{Order, Sort};
+use super::params::Sort;
 use super::plan::{Plan, Sealed};
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
-use rust_decimal::Decimal;
+use futures_util::TryStreamExt;
+use std::collections::HashMap;
 use tokio_postgres::Row;
 
 /// The weekly checkpoints a site has, if any, and what reading one of
@@ -24,8 +26,7 @@ pub async fn sealed(
     };
     let row = client
         .query_opt(
-            "SELECT sealed_from, sealed_through, checkpoint_days[$2], \
-                    recent_through IS NOT DISTINCT FROM sealed_through \
+            "SELECT sealed_from, sealed_through, checkpoint_days[$2], recent_through \
              FROM report_state WHERE site_id = $1",
             &[&site_id, &index],
         )
@@ -121,198 +122,132 @@ pub struct ListRow {
     pub network: Option<String>,
 }
 
-pub struct ListRequest<'a> {
-    pub site_id: &'a str,
-    pub dim: Dimension,
-    pub plan: &'a Plan,
-    pub exclude_bots: bool,
-    pub sort: Sort,
-    pub order: Order,
-    pub limit: Option<i64>,
-    pub offset: i64,
-}
-
-fn sort_expression(sort: Sort) -> &'static str {
-    match sort {
-        Sort::Clicks => "t.clicks",
-        Sort::Conversions => "t.conversions",
-        Sort::Revenue => "t.revenue",
-        Sort::Epc => "t.revenue / NULLIF(t.clicks, 0)",
-        Sort::ConversionRate => "t.conversions::float8 / NULLIF(t.clicks, 0)",
-        Sort::Key => "k.key",
-        Sort::Url => "l.url",
-        Sort::PageUrl => "l.page_url",
-        Sort::Network => "l.network",
-    }
-}
-
-/// The parts of the plan, summed per key; keys with any click or
-/// conversion (of any status) in the range; sorted (ties in key number
-/// order, so pages never overlap), one page of them, and how many there
-/// are in all.
+/// The signed parts of `plan` for one dimension, summed per key number.
 ///
-/// The work is in combining the parts per key, tens of thousands of keys
-/// for a big site. A checkpoint or a recent window already holds one row
-/// per key, so those are joined on the key number (the two checkpoints of a
-/// plan with a merge join, in index order), and only the few days at the
-/// range's ends are grouped: grouping every part cost twice as much. A plan
-/// has checkpoints or a recent window, never both. The key's text (and a
-/// link's URL, network and page) is looked up for the returned rows only,
-/// unless the sort needs it. Counts are summed as int4 (64-bit
-/// accumulators, where bigint sums accumulate in numeric), and revenue only
-/// where there is some: most rows have none, and numeric additions are the
-/// dearest aggregate.
-fn list_sql(dim: Dimension, sort: Sort, order: Order) -> String {
-    let span = |sign: &str, from: &str, to: &str| {
-        format!(
-            "SELECT key_id, {sign}::int4 AS s, clicks, bot_clicks, conversions, others, revenue \
-             FROM report_day WHERE site_id = $1 AND dim = $2 AND day >= {from} AND day < {to}"
-        )
-    };
-    let checkpoint = |week: &str| {
-        format!(
-            "SELECT key_id, clicks, bot_clicks, conversions, others, revenue \
-             FROM report_checkpoint WHERE site_id = $1 AND dim = $2 AND week = {week}"
-        )
-    };
-    let ranked = match sort {
-        Sort::Key => "totals t JOIN report_key k ON k.id = t.key_id",
-        Sort::Url | Sort::PageUrl | Sort::Network => {
-            "totals t JOIN report_key k ON k.id = t.key_id LEFT JOIN links l ON l.id = k.key"
-        }
-        _ => "totals t",
-    };
-    let details = match dim {
-        Dimension::Link => "LEFT JOIN links l ON l.id = k.key",
-        _ => {
-            "CROSS JOIN (SELECT NULL::text AS url, NULL::text AS page_url, NULL::text AS network) l"
-        }
-    };
-    let direction = match order {
-        Order::Asc => "ASC",
-        Order::Desc => "DESC",
-    };
-    // `signed(x, s)`: s times x, where s is 1, -1 or 0 and x may be NULL.
-    let signed = |x: &str, s: &str| format!("coalesce({s} * {x}::int4, 0)");
-    let signed_revenue = |x: &str, s: &str| {
-        format!("CASE WHEN {x} IS NULL OR {x} = 0 OR {s} = 0 THEN 0 WHEN {s} > 0 THEN {x} ELSE -{x} END")
-    };
-    format!(
-        "WITH base AS ( \
-             SELECT coalesce(a.key_id, b.key_id) AS key_id, \
-                    {ac} + {bc} AS clicks, {ab} + {bb} AS bot_clicks, \
-                    {an} + {bn} AS conversions, {ao} + {bo} AS others, \
-                    {ar} + {br} AS revenue \
-             FROM ({cp_end}) a FULL JOIN ({cp_start}) b ON b.key_id = a.key_id \
-             UNION ALL \
-             SELECT key_id, clicks::int4, bot_clicks::int4, conversions::int4, others::int4, revenue \
-             FROM report_recent WHERE site_id = $1 AND dim = $2 AND weeks = $16), \
-         days AS ( \
-             SELECT key_id, sum(s * clicks::int4) AS clicks, sum(s * bot_clicks::int4) AS bot_clicks, \
-                    sum(s * conversions::int4) AS conversions, sum(s * others::int4) AS others, \
-                    coalesce(sum(CASE WHEN s > 0 THEN revenue ELSE -revenue END) \
-                             FILTER (WHERE revenue <> 0), 0) AS revenue \
-             FROM ({span1} UNION ALL {span2}) d GROUP BY key_id), \
-         totals AS MATERIALIZED ( \
-             SELECT coalesce(b.key_id, d.key_id) AS key_id, \
-                    coalesce(b.clicks, 0) + coalesce(d.clicks, 0) \
-                      + CASE WHEN $3 THEN 0 ELSE coalesce(b.bot_clicks, 0) + coalesce(d.bot_clicks, 0) END \
-                      AS clicks, \
-                    coalesce(b.conversions, 0) + coalesce(d.conversions, 0) AS conversions, \
-                    coalesce(b.revenue, 0) + coalesce(d.revenue, 0) AS revenue \
-             FROM base b FULL JOIN days d ON d.key_id = b.key_id \
-             WHERE coalesce(b.clicks + b.bot_clicks + b.conversions + b.others, 0) \
-                 + coalesce(d.clicks + d.bot_clicks + d.conversions + d.others, 0) > 0) \
-         SELECT c.n, r.key, r.clicks, r.conversions, r.revenue, r.url, r.page_url, r.network \
-         FROM (SELECT count(*) AS n FROM totals) c \
-         LEFT JOIN LATERAL ( \
-             SELECT k.key, p.key_id, p.clicks, p.conversions, p.revenue, p.rank, \
-                    l.url, l.page_url, l.network \
-             FROM (SELECT t.key_id, t.clicks::int8 AS clicks, t.conversions::int8 AS conversions, \
-                          t.revenue, {sort} AS rank \
-                   FROM {ranked} \
-                   ORDER BY rank {direction} NULLS LAST, t.key_id \
-                   LIMIT $14 OFFSET $15) p \
-             JOIN report_key k ON k.id = p.key_id \
-             {details}) r ON true \
-         ORDER BY r.rank {direction} NULLS LAST, r.key_id",
-        ac = signed("a.clicks", "$5"),
-        bc = signed("b.clicks", "$7"),
-        ab = signed("a.bot_clicks", "$5"),
-        bb = signed("b.bot_clicks", "$7"),
-        an = signed("a.conversions", "$5"),
-        bn = signed("b.conversions", "$7"),
-        ao = signed("a.others", "$5"),
-        bo = signed("b.others", "$7"),
-        ar = signed_revenue("a.revenue", "$5"),
-        br = signed_revenue("b.revenue", "$7"),
-        cp_end = checkpoint("$4"),
-        cp_start = checkpoint("$6"),
-        span1 = span("$10", "$8", "$9"),
-        span2 = span("$13", "$11", "$12"),
-        sort = sort_expression(sort),
-    )
-}
-
-/// The rows of one page, and the number of rows in all.
-#[tracing::instrument(skip(client, request), fields(dim = request.dim.name()))]
-pub async fn list(
+/// One statement streams the index ranges of the plan's parts (at most two
+/// checkpoints, one recent window and two day spans), each row with its
+/// part's sign; `combine` sums them. A part the plan lacks has NULL bounds
+/// and reads nothing.
+#[tracing::instrument(skip(client, plan))]
+pub async fn list_parts(
     client: &impl GenericClient,
-    request: &ListRequest<'_>,
-) -> Result<(i64, Vec<ListRow>), tokio_postgres::Error> {
-    let plan = request.plan;
+    site_id: &str,
+    dim: Dimension,
+    plan: &Plan,
+) -> Result<Accumulator, tokio_postgres::Error> {
+    const FIGURES: &str = "key_id, clicks, bot_clicks, conversions, others, revenue";
+    let sql = format!(
+        "SELECT $5::int4, {FIGURES} FROM report_checkpoint \
+           WHERE site_id = $1 AND dim = $2 AND week = $4 \
+         UNION ALL SELECT $7::int4, {FIGURES} FROM report_checkpoint \
+           WHERE site_id = $1 AND dim = $2 AND week = $6 \
+         UNION ALL SELECT 1, {FIGURES} FROM report_recent \
+           WHERE site_id = $1 AND dim = $2 AND days = $3 \
+         UNION ALL SELECT $10::int4, {FIGURES} FROM report_day \
+           WHERE site_id = $1 AND dim = $2 AND day >= $8 AND day < $9 \
+         UNION ALL SELECT $13::int4, {FIGURES} FROM report_day \
+           WHERE site_id = $1 AND dim = $2 AND day >= $11 AND day < $12"
+    );
     let checkpoint = |i: usize| plan.checkpoints.get(i).map(|&(week, sign)| (week, sign));
     let span = |i: usize| plan.spans.get(i).copied();
     let (w1, s1) = checkpoint(0).map_or((None, 0), |(w, s)| (Some(w), s));
     let (w2, s2) = checkpoint(1).map_or((None, 0), |(w, s)| (Some(w), s));
     let (a1, b1, t1) = span(0).map_or((None, None, 0), |(a, b, s)| (Some(a), Some(b), s));
     let (a2, b2, t2) = span(1).map_or((None, None, 0), |(a, b, s)| (Some(a), Some(b), s));
-    let recent: Option<i16> = plan.recent.map(|(weeks, _, _)| weeks);
-    debug_assert!(recent.is_none() || plan.checkpoints.is_empty(), "{plan:?}");
-    let statement = client
-        .prepare_cached(&list_sql(request.dim, request.sort, request.order))
-        .await?;
+    let recent: Option<i16> = plan.recent.map(|(days, _, _)| days);
+    let statement = client.prepare_cached(&sql).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 13] = [
+        &site_id,
+        &dim.code(),
+        &recent,
+        &w1,
+        &s1,
+        &w2,
+        &s2,
+        &a1,
+        &b1,
+        &t1,
+        &a2,
+        &b2,
+        &t2,
+    ];
+    let rows = client.query_raw(&statement, params).await?;
+    futures_util::pin_mut!(rows);
+    let mut sums = Accumulator::with_capacity(4096);
+    while let Some(row) = rows.try_next().await? {
+        let part = KeyFigures {
+            clicks: row.get(2),
+            bot_clicks: row.get(3),
+            conversions: row.get(4),
+            others: row.get(5),
+            revenue: row.get(6),
+        };
+        sums.add(row.get(1), row.get(0), &part);
+    }
+    Ok(sums)
+}
+
+/// Every key's place in the database's collation order of the text a list
+/// is sorted by (`sort` is a label sort); keys without that text (a link
+/// column on another dimension) have none.
+#[tracing::instrument(skip(client))]
+pub async fn label_ranks(
+    client: &impl GenericClient,
+    site_id: &str,
+    dim: Dimension,
+    sort: Sort,
+) -> Result<LabelRanks, tokio_postgres::Error> {
+    let label = match sort {
+        Sort::Url => "l.url",
+        Sort::PageUrl => "l.page_url",
+        Sort::Network => "l.network",
+        _ => "k.key",
+    };
+    let sql = format!(
+        "SELECT k.id, CASE WHEN {label} IS NULL THEN NULL \
+                      ELSE dense_rank() OVER (ORDER BY {label}) END \
+         FROM report_key k LEFT JOIN links l ON k.dim = 'l' AND l.id = k.key \
+         WHERE k.site_id = $1 AND k.dim = $2"
+    );
     let rows = client
         .query(
-            &statement,
-            &[
-                &request.site_id,
-                &request.dim.code(),
-                &request.exclude_bots,
-                &w1,
-                &s1,
-                &w2,
-                &s2,
-                &a1,
-                &b1,
-                &t1,
-                &a2,
-                &b2,
-                &t2,
-                &request.limit,
-                &request.offset,
-                &recent,
-            ],
+            &client.prepare_cached(&sql).await?,
+            &[&site_id, &dim.code()],
         )
         .await?;
-    let total = rows.first().map_or(0, |row| row.get(0));
-    let list = rows
-        .iter()
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
+/// The rows of a page, with their key's text (and a link's URL, network and
+/// page), in the page's order.
+#[tracing::instrument(skip(client, page), fields(rows = page.len()))]
+pub async fn with_labels(
+    client: &impl GenericClient,
+    page: Vec<KeyRow>,
+) -> Result<Vec<ListRow>, tokio_postgres::Error> {
+    let ids: Vec<i32> = page.iter().map(|row| row.key_id).collect();
+    let rows = client
+        .query(
+            "SELECT k.id, k.key, l.url, l.page_url, l.network \
+             FROM report_key k LEFT JOIN links l ON k.dim = 'l' AND l.id = k.key \
+             WHERE k.id = ANY($1)",
+            &[&ids],
+        )
+        .await?;
+    let mut labels: HashMap<i32, &Row> = rows.iter().map(|row| (row.get(0), row)).collect();
+    Ok(page
+        .into_iter()
         .filter_map(|row| {
+            let label = labels.remove(&row.key_id)?;
             Some(ListRow {
-                key: row.get::<_, Option<String>>(1)?,
-                totals: RowTotals {
-                    clicks: row.get(2),
-                    conversions: row.get(3),
-                    revenue: row.get::<_, Decimal>(4),
-                },
-                url: row.get(5),
-                page_url: row.get(6),
-                network: row.get(7),
+                key: label.get(1),
+                totals: row.totals,
+                url: label.get(2),
+                page_url: label.get(3),
+                network: label.get(4),
             })
         })
-        .collect();
-    Ok((total, list))
+        .collect())
 }
 
 /// Moves the clicks waiting in `report_click_pending` (migration 0005) into
@@ -326,6 +261,14 @@ pub async fn fold(
         .query_one("SELECT affrank_report_fold($1)", &[&site_id])
         .await?;
     Ok(row.get(0))
+}
+
+/// After the windows moved: marks the new rows' pages all-visible, so a
+/// report reads a window by an index-only scan, and refreshes the planner's
+/// statistics (the table was just rewritten).
+#[tracing::instrument(skip(client))]
+pub async fn vacuum_recent(client: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
+    client.batch_execute("VACUUM (ANALYZE) report_recent").await
 }
 
 /// Reclaims the rows folds have deleted: the table churns a thousand rows a
@@ -347,23 +290,72 @@ pub async fn rebuild(
     Ok(())
 }
 
+/// A site whose checkpoints or recent windows are behind its local date.
+#[derive(Clone, Debug)]
+pub struct Behind {
+    pub site_id: String,
+    /// The site's current local date.
+    pub today: NaiveDate,
+}
+
 /// Sites whose checkpoints stop before the Monday of their current week,
-/// with that Monday.
+/// or whose recent windows do not end at the start of their current day.
 #[tracing::instrument(skip(client))]
-pub async fn sites_to_seal(
+pub async fn sites_behind(
     client: &impl GenericClient,
-) -> Result<Vec<(String, NaiveDate)>, tokio_postgres::Error> {
+) -> Result<Vec<Behind>, tokio_postgres::Error> {
     let rows = client
         .query(
-            "SELECT s.id, affrank_week((now() AT TIME ZONE s.time_zone)::date) AS monday \
-             FROM sites s LEFT JOIN report_state r ON r.site_id = s.id \
+            "SELECT s.id, t.today \
+             FROM sites s \
+             CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE s.time_zone)::date AS today) t \
+             LEFT JOIN report_state r ON r.site_id = s.id \
              WHERE r.sealed_through IS NULL \
-                OR r.sealed_through < affrank_week((now() AT TIME ZONE s.time_zone)::date) \
+                OR r.sealed_through < affrank_week(t.today) \
+                OR r.recent_through IS DISTINCT FROM t.today \
              ORDER BY s.id",
             &[],
         )
         .await?;
-    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    Ok(rows
+        .iter()
+        .map(|row| Behind {
+            site_id: row.get(0),
+            today: row.get(1),
+        })
+        .collect())
+}
+
+/// The day the site's recent windows end at (exclusive), if it has them.
+#[tracing::instrument(skip(client))]
+pub async fn recent_through(
+    client: &impl GenericClient,
+    site_id: &str,
+) -> Result<Option<NaiveDate>, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            "SELECT recent_through FROM report_state WHERE site_id = $1",
+            &[&site_id],
+        )
+        .await?;
+    Ok(row.and_then(|row| row.get(0)))
+}
+
+/// Recomputes the site's recent windows to end at the start of `through`
+/// (migration 0006); false when the site has no checkpoint yet.
+#[tracing::instrument(skip(client))]
+pub async fn refresh_recent(
+    client: &impl GenericClient,
+    site_id: &str,
+    through: NaiveDate,
+) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT affrank_report_refresh_recent($1, $2)",
+            &[&site_id, &through],
+        )
+        .await?;
+    Ok(row.get(0))
 }
 
 /// Seals the site's next checkpoint if its Monday is no later than

@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, TestSite, spawn_app};
 use affrank::reports::figures::SiteTotals;
 use affrank::reports::raw::{self, RawSite};
 use affrank::reports::sql::ListRow;
-use affrank::reports::{Dimension, NO_KEYWORD, sealer};
+use affrank::reports::{Dimension, NO_KEYWORD, sealer, sql};
 use chrono::{Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -278,6 +278,17 @@ async fn scenario(seed: u64, first_zone: &str, second_zone: &str) {
     // Ranges ending today, starting where a recent window starts (the
     // last Monday, four weeks before it), and others anywhere.
     let monday = affrank::reports::plan::monday_of(today);
+    // The plugin's presets end on the site's own today: a recent window
+    // (migration 0006) and that day's rows.
+    let local_today: NaiveDate = client
+        .query_one(
+            "SELECT (now() AT TIME ZONE time_zone)::date FROM sites WHERE id = $1",
+            &[&site.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let preset = |days: i64| (local_today - Duration::days(days - 1), local_today);
     let ranges = [
         (day(-2), today),
         (day(10), day(10)),
@@ -287,13 +298,39 @@ async fn scenario(seed: u64, first_zone: &str, second_zone: &str) {
         (monday - Duration::days(28), today),
         (monday - Duration::days(7), today),
         (monday - Duration::days(29), monday - Duration::days(1)),
+        preset(7),
+        preset(30),
+        preset(90),
+        preset(365),
+        (
+            local_today - Duration::days(30),
+            local_today - Duration::days(1),
+        ),
     ];
     assert_reports_match(&app, &site, &ranges, "fresh").await;
 
     let weeks = sealer::seal_all(&client).await.unwrap();
     assert!(weeks >= 9, "{weeks} weeks sealed");
+    let recent = sql::recent_through(&client, &site.id).await.unwrap();
+    assert_eq!(recent, Some(local_today), "windows end at the site's today");
     assert_reports_match(&app, &site, &ranges, "sealed").await;
     assert_sorted_and_paged(&app, &site, day(0), today).await;
+
+    // Windows a day old (the minutes after the site's midnight) still
+    // answer exactly, with one more day of rows.
+    let yesterday = local_today - Duration::days(1);
+    assert!(
+        sql::refresh_recent(&client, &site.id, yesterday)
+            .await
+            .unwrap()
+    );
+    assert_reports_match(&app, &site, &ranges[8..], "windows a day old").await;
+    sealer::seal_all(&client).await.unwrap();
+    assert_eq!(
+        sql::recent_through(&client, &site.id).await.unwrap(),
+        Some(local_today),
+        "the sealer moves the windows to today"
+    );
 
     data.change_statuses(&client).await;
     data.late_clicks(&client, seed).await;
