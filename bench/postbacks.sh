@@ -34,6 +34,7 @@ cleanup() {
   [ -n "${SIDECAR_PID:-}" ] && kill "$SIDECAR_PID" 2>/dev/null && wait "$SIDECAR_PID" 2>/dev/null || true
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   [ -n "${KEEP_DB:-}" ] && echo "kept database $DB" >&2 || psql -q "$PG_BASE/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -f "$WORK/sidecar.log" ] && grep -E "WARN|ERROR" "$WORK/sidecar.log" | grep -v IncompleteMessage | sort | uniq -c | sort -rn | head -5 >&2 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -201,7 +201,7 @@ mod tests {
             assert_eq!(id.as_str().len(), SessionId::LEN);
             assert!(SessionId::parse(id.as_str()).is_ok());
         }
-        assert!(SessionId::LEN <= SessionId::MAX_LEN);
+        const { assert!(SessionId::LEN <= SessionId::MAX_LEN) };
         // The random part alone: 62^16 > 2^90.
         assert!((SessionId::RANDOM_LEN as f64) * 62f64.log2() >= 90.0);
     }
