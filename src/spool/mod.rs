@@ -48,7 +48,9 @@ pub async fn commit_or_spool<T>(
     if spool.pending() == 0 && health.is_up() {
         match tokio::time::timeout(COMMIT_TIMEOUT, commit).await {
             Ok(Ok(value)) => return Ok(Landed::Committed(value)),
-            Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "batch not committed; spooling it"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = format!("{e:#}"), "batch not committed; spooling it")
+            }
             Err(_) => tracing::warn!("batch not committed within {COMMIT_TIMEOUT:?}; spooling it"),
         }
         health.report_failure();
