@@ -112,6 +112,19 @@ METRICS=$(curl -fs "http://127.0.0.1:$PORT/metrics")
 BATCH=$(awk '/^affrank_postback_batch_size_(sum|count) /{v[$1]=$2} END{printf "%.1f", v["affrank_postback_batch_size_sum"]/v["affrank_postback_batch_size_count"]}' <<<"$METRICS")
 RSS_KB=$(awk '/VmHWM/{print $2}' "/proc/$SIDECAR_PID/status")
 kill "$SIDECAR_PID"; wait "$SIDECAR_PID" || true; SIDECAR_PID=
+# Postbacks answered `queued` (spooled after a batch failed) are durable but
+# reach the database only when a sidecar replays the spool: start one until
+# the spool is empty, so the counts below include them.
+spooled() { compgen -G "$WORK/data/spool/*.jsonl" >/dev/null || compgen -G "$WORK/data/spool/*.open" >/dev/null; }
+if spooled; then
+  echo "replaying the spool before counting..." >&2
+  DATABASE_URL=$DBURL RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --public-url "http://127.0.0.1:$PORT" \
+    --data-dir "$WORK/data" 2>>"$WORK/sidecar.log" &
+  SIDECAR_PID=$!
+  for _ in $(seq 600); do spooled || break; sleep 0.1; done
+  kill "$SIDECAR_PID"; wait "$SIDECAR_PID" || true; SIDECAR_PID=
+  spooled && echo "the spool was not replayed within 60 s" >&2
+fi
 read -r CONVERSIONS MATCHED < <(psql -tA -F' ' "$DBURL" -c "SELECT count(*), count(clicked_at) FROM conversions")
 read -r LOG_ROWS RECEIVED_IDS < <(psql -tA -F' ' "$DBURL" -c \
   "SELECT count(*), count(DISTINCT params->>'transaction_id') FROM postback_log")

@@ -24,7 +24,10 @@ WITH input AS (
   SELECT site_id, session_id, transaction_id, event, status, amount, currency, amount_site,
          amount_site IS NULL, is_lead, received_at, received_at,
          link_id, page_url, keyword, clicked_at, fast, bot
-  FROM attributed WHERE transaction_id IS NOT NULL ORDER BY ord
+  -- In key order, not arrival order: two writers settling batches that
+  -- share keys then wait for each other's index entries in one order,
+  -- never in a cycle (a deadlock fails both batches to the spool).
+  FROM attributed WHERE transaction_id IS NOT NULL ORDER BY site_id, transaction_id
   ON CONFLICT ON CONSTRAINT conversions_site_transaction_key
   /*UPDATE*/
 ), without_transaction AS (
@@ -34,7 +37,7 @@ WITH input AS (
   SELECT site_id, session_id, transaction_id, event, status, amount, currency, amount_site,
          amount_site IS NULL, is_lead, received_at, received_at,
          link_id, page_url, keyword, clicked_at, fast, bot
-  FROM attributed WHERE transaction_id IS NULL ORDER BY ord
+  FROM attributed WHERE transaction_id IS NULL ORDER BY site_id, session_id, lower(event)
   ON CONFLICT (site_id, session_id, lower(event)) WHERE transaction_id IS NULL
   /*UPDATE*/
 ), upserted AS (
