@@ -7,7 +7,8 @@
 //! background: shortly after start-up, then every minute, which moves the
 //! windows within a minute of a site's midnight. Each week, and each
 //! move, is its own short transaction, because both hold the site's report
-//! lock and that site's writes wait for it.
+//! lock and that site's folds and postbacks wait for it (its clicks do not:
+//! they take the pending lock, migration 0006).
 
 use super::sql;
 use chrono::NaiveDate;
