@@ -1,5 +1,7 @@
 use super::ClickRow;
+use chrono::Timelike;
 use deadpool_postgres::GenericClient;
+use tokio_postgres::types::ToSql;
 
 struct Columns<'a> {
     session_id: Vec<&'a str>,
@@ -17,6 +19,24 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
+    /// In the order of `COLUMNS`.
+    fn params(&self) -> [&(dyn ToSql + Sync); 12] {
+        [
+            &self.session_id,
+            &self.site_id,
+            &self.link_id,
+            &self.clicked_at,
+            &self.page_url,
+            &self.keyword,
+            &self.keyword_source,
+            &self.network,
+            &self.referrer,
+            &self.user_agent,
+            &self.visitor_hash,
+            &self.is_bot,
+        ]
+    }
+
     fn of(rows: &'a [&'a ClickRow]) -> Self {
         Self {
             session_id: rows.iter().map(|r| r.session_id.as_str()).collect(),
@@ -43,23 +63,89 @@ const UNNEST: &str = "unnest($1::text[], $2::text[], $3::text[], $4::timestamptz
 const COLUMNS: &str = "session_id, site_id, link_id, clicked_at, page_url, keyword, keyword_source, \
      network, referrer, user_agent, visitor_hash, is_bot";
 
-/// One statement for a whole batch of new clicks. Their session ids were
-/// minted moments ago (90 random bits), so there is no conflict to look
-/// for: `ON CONFLICT` would cost a second index search and a WAL record per
-/// click, a sixth of the click path's rate. Should one collide all the
-/// same, the statement fails, the batch is spooled, and replay (which does
-/// skip ids already present) writes it.
+/// One statement for a whole batch of new clicks, with the batch's pending
+/// report rows (migration 0007). Their session ids were minted moments ago
+/// (90 random bits), so there is no conflict to look for: `ON CONFLICT`
+/// would cost a second index search and a WAL record per click, a sixth of
+/// the click path's rate. Should one collide all the same, the statement
+/// fails, the batch is spooled, and replay (which does skip ids already
+/// present) writes it.
 #[tracing::instrument(skip_all, fields(rows = rows.len()))]
 pub async fn insert_new_clicks(
     client: &impl GenericClient,
     rows: &[&ClickRow],
-) -> Result<u64, tokio_postgres::Error> {
-    execute(
-        client,
-        &format!("INSERT INTO clicks ({COLUMNS}) SELECT {COLUMNS} FROM {UNNEST}"),
-        rows,
-    )
-    .await
+) -> Result<(), tokio_postgres::Error> {
+    let c = Columns::of(rows);
+    let g = PendingGroups::of(rows);
+    let statement = client
+        .prepare_cached(
+            "SELECT affrank_record_clicks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19)",
+        )
+        .await?;
+    let groups = [
+        &g.site_id as &(dyn ToSql + Sync),
+        &g.second,
+        &g.link_id,
+        &g.page_url,
+        &g.keyword,
+        &g.clicks,
+        &g.bot_clicks,
+    ];
+    let params: Vec<&(dyn ToSql + Sync)> = c.params().into_iter().chain(groups).collect();
+    client.execute(&statement, &params).await?;
+    Ok(())
+}
+
+/// A batch's clicks grouped as `report_click_pending` holds them: by site,
+/// UTC second, link, page and keyword ('' for none), counting browsers and
+/// bots apart. A batch is usually one or two groups, so a linear search
+/// beats hashing.
+#[derive(Debug, Default, PartialEq)]
+struct PendingGroups<'a> {
+    site_id: Vec<&'a str>,
+    second: Vec<chrono::DateTime<chrono::Utc>>,
+    link_id: Vec<&'a str>,
+    page_url: Vec<&'a str>,
+    keyword: Vec<&'a str>,
+    clicks: Vec<i64>,
+    bot_clicks: Vec<i64>,
+}
+
+impl<'a> PendingGroups<'a> {
+    fn of(rows: &[&'a ClickRow]) -> Self {
+        let mut groups = Self::default();
+        for row in rows {
+            let second = row
+                .clicked_at
+                .with_nanosecond(0)
+                .expect("zero nanoseconds is a valid time");
+            let keyword = row.keyword.as_deref().unwrap_or("");
+            let found = (0..groups.site_id.len()).find(|&i| {
+                groups.second[i] == second
+                    && groups.link_id[i] == row.link_id
+                    && groups.site_id[i] == row.site_id
+                    && groups.page_url[i] == row.page_url
+                    && groups.keyword[i] == keyword
+            });
+            let i = found.unwrap_or_else(|| {
+                groups.site_id.push(&row.site_id);
+                groups.second.push(second);
+                groups.link_id.push(&row.link_id);
+                groups.page_url.push(&row.page_url);
+                groups.keyword.push(keyword);
+                groups.clicks.push(0);
+                groups.bot_clicks.push(0);
+                groups.site_id.len() - 1
+            });
+            if row.is_bot {
+                groups.bot_clicks[i] += 1;
+            } else {
+                groups.clicks[i] += 1;
+            }
+        }
+        groups
+    }
 }
 
 /// Replay's variant: a session id already present is skipped, which makes
@@ -71,42 +157,65 @@ pub async fn insert_clicks_of_existing_links(
     client: &impl GenericClient,
     rows: &[&ClickRow],
 ) -> Result<u64, tokio_postgres::Error> {
-    execute(
-        client,
-        &format!(
-            "INSERT INTO clicks ({COLUMNS}) SELECT {COLUMNS} FROM {UNNEST} \
-             WHERE EXISTS (SELECT 1 FROM links l WHERE l.id = c.link_id) \
-             ON CONFLICT (session_id) DO NOTHING"
-        ),
-        rows,
-    )
-    .await
+    let sql = format!(
+        "INSERT INTO clicks ({COLUMNS}) SELECT {COLUMNS} FROM {UNNEST} \
+         WHERE EXISTS (SELECT 1 FROM links l WHERE l.id = c.link_id) \
+         ON CONFLICT (session_id) DO NOTHING"
+    );
+    let c = Columns::of(rows);
+    let statement = client.prepare_cached(&sql).await?;
+    client.execute(&statement, &c.params()).await
 }
 
-async fn execute(
-    client: &impl GenericClient,
-    sql: &str,
-    rows: &[&ClickRow],
-) -> Result<u64, tokio_postgres::Error> {
-    let c = Columns::of(rows);
-    let statement = client.prepare_cached(sql).await?;
-    client
-        .execute(
-            &statement,
-            &[
-                &c.session_id,
-                &c.site_id,
-                &c.link_id,
-                &c.clicked_at,
-                &c.page_url,
-                &c.keyword,
-                &c.keyword_source,
-                &c.network,
-                &c.referrer,
-                &c.user_agent,
-                &c.visitor_hash,
-                &c.is_bot,
-            ],
-        )
-        .await
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn click(session: &str, link: &str, keyword: Option<&str>, ms: i64, is_bot: bool) -> ClickRow {
+        ClickRow {
+            session_id: session.into(),
+            site_id: "site".into(),
+            link_id: link.into(),
+            clicked_at: chrono::Utc
+                .timestamp_millis_opt(1_780_000_000_000 + ms)
+                .unwrap(),
+            page_url: "https://blog.test/p/".into(),
+            keyword: keyword.map(str::to_owned),
+            keyword_source: None,
+            network: None,
+            referrer: None,
+            user_agent: None,
+            visitor_hash: None,
+            is_bot,
+        }
+    }
+
+    #[test]
+    fn groups_count_browsers_and_bots_per_second_link_and_keyword() {
+        let rows = [
+            click("a", "L1", Some("k"), 10, false),
+            click("b", "L1", Some("k"), 990, true),
+            click("c", "L1", Some("k"), 1_000, false),
+            click("d", "L2", None, 20, false),
+            click("e", "L2", Some(""), 30, false),
+            click("f", "L1", Some("k"), 500, false),
+        ];
+        let refs: Vec<&ClickRow> = rows.iter().collect();
+        let g = PendingGroups::of(&refs);
+        let second = |s: i64| chrono::Utc.timestamp_opt(1_780_000_000 + s, 0).unwrap();
+        assert_eq!(g.link_id, ["L1", "L1", "L2"]);
+        assert_eq!(g.second, [second(0), second(1), second(0)]);
+        assert_eq!(
+            g.keyword,
+            ["k", "k", ""],
+            "no keyword groups with '' as the trigger's coalesce does"
+        );
+        assert_eq!(g.clicks, [2, 1, 2]);
+        assert_eq!(g.bot_clicks, [1, 0, 0]);
+        assert_eq!(
+            g.clicks.iter().chain(&g.bot_clicks).sum::<i64>(),
+            rows.len() as i64
+        );
+    }
 }

@@ -60,6 +60,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_report_recent_daily",
         include_str!("../../migrations/0006_report_recent_daily.sql"),
     ),
+    (
+        "0007_record_clicks",
+        include_str!("../../migrations/0007_record_clicks.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"
