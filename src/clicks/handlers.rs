@@ -1,6 +1,5 @@
 use super::ClickRow;
 use super::privacy::client_ip;
-use super::tagging::tag_url;
 use crate::ids::{LinkId, SessionId};
 use crate::links::sql::{LinkTarget, find_link};
 use crate::networks::Network;
@@ -40,7 +39,7 @@ pub async fn go(state: AppState, request: ClickRequest) -> Response {
         }
     };
     let session = SessionId::mint();
-    let location = tag_url(&link.url, &session, link.network);
+    let location = link.redirect_to(&session);
     state.metrics.redirects.inc();
     if request.is_head || is_prefetch(&request.headers) {
         return redirect(&location);

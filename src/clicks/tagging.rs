@@ -11,6 +11,51 @@ use url::Url;
 
 pub const SESSION_PARAM: &str = "affrank_sid";
 
+/// A link's tagged URL with the session id left out, so a click only joins
+/// strings: tagging parses the URL once per link instead of once per click.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectTemplate {
+    /// The tagged URL, split where the session id goes.
+    pieces: Vec<String>,
+}
+
+impl RedirectTemplate {
+    /// Tags `url` with a stand-in session id and splits the result there.
+    /// Tagging only ever writes the id as it is (it is alphanumeric, which
+    /// no URL syntax encodes), so putting the real id back in gives what
+    /// `tag_url` would. That is checked here with a second stand-in; a URL
+    /// that fails the check (one that contains a stand-in already) has no
+    /// template and is tagged click by click.
+    pub fn new(url: &str, network: Option<Network>) -> Option<Self> {
+        const STAND_IN: &str = "XaffrankSessionStandIn";
+        const CHECK: &str = "YaffrankSessionCheck";
+        let stand_in = SessionId::parse(STAND_IN).expect("the stand-in is a session id");
+        let check = SessionId::parse(CHECK).expect("the check is a session id");
+        let template = Self {
+            pieces: tag_url(url, &stand_in, network)
+                .split(STAND_IN)
+                .map(str::to_owned)
+                .collect(),
+        };
+        (template.pieces.len() > 1 && template.render(&check) == tag_url(url, &check, network))
+            .then_some(template)
+    }
+
+    pub fn render(&self, session: &SessionId) -> String {
+        let id = session.as_str();
+        let len =
+            self.pieces.iter().map(String::len).sum::<usize>() + id.len() * (self.pieces.len() - 1);
+        let mut out = String::with_capacity(len);
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                out.push_str(id);
+            }
+            out.push_str(piece);
+        }
+        out
+    }
+}
+
 /// `url` was stored by the rewrite, so it parses; a URL that no longer does
 /// is returned as it is rather than broken further.
 pub fn tag_url(url: &str, session: &SessionId, network: Option<Network>) -> String {
@@ -161,6 +206,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_template_renders_what_tagging_writes() {
+        let url = "https://prf.hn/click/camref:1/destination:https%3A%2F%2Fs.test%2F?x=1#f";
+        let template = RedirectTemplate::new(url, Some(Network::Partnerize)).unwrap();
+        assert_eq!(
+            template.render(&sid()),
+            tag_url(url, &sid(), Some(Network::Partnerize))
+        );
+        assert_eq!(
+            RedirectTemplate::new("https://x.test/?q=XaffrankSessionStandIn", None),
+            None,
+            "a URL holding the stand-in is tagged click by click"
+        );
+    }
+
     fn param() -> impl Strategy<Value = (String, String)> {
         ("[a-zA-Z][a-zA-Z0-9_]{0,8}", "[a-zA-Z0-9%._~-]{0,10}")
             .prop_filter("not ours", |(k, _)| k != SESSION_PARAM && k != "sid")
@@ -189,6 +249,21 @@ mod tests {
             let expected: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             prop_assert_eq!(kept, expected.iter().map(String::as_str).collect::<Vec<_>>());
             prop_assert_eq!(parsed.fragment(), fragment.as_deref());
+        }
+
+        #[test]
+        fn a_template_renders_what_tagging_writes_for_any_url(
+            path in "(/[a-zA-Z0-9:%._~-]{0,12}){0,4}",
+            params in proptest::collection::vec(param(), 0..6),
+            fragment in proptest::option::of("[a-z0-9]{0,6}"),
+            network in proptest::option::of(proptest::sample::select(Network::ALL.to_vec())),
+        ) {
+            let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut url = format!("https://shop.test{path}?{}", query.join("&"));
+            if let Some(f) = &fragment { url.push('#'); url.push_str(f); }
+            let session = SessionId::mint();
+            let template = RedirectTemplate::new(&url, network).expect("a template");
+            prop_assert_eq!(template.render(&session), tag_url(&url, &session, network));
         }
     }
 }

@@ -82,6 +82,7 @@ pub async fn rewrite(
             keyword: link.keyword.clone(),
             keyword_source: link.keyword_source.clone(),
             network: link.network,
+            redirect: Default::default(),
         };
         state.remember_link(Arc::new(target)).await;
     }

@@ -78,6 +78,7 @@ pub fn load(path: &Path) -> std::io::Result<Vec<LinkTarget>> {
             keyword: entry.keyword,
             keyword_source: entry.keyword_source,
             network: entry.network.as_deref().and_then(Network::from_id),
+            redirect: Default::default(),
         });
     }
     Ok(links)
@@ -101,6 +102,7 @@ mod tests {
             keyword: Some("k \"q\"".into()),
             keyword_source: Some("post_meta".into()),
             network: Some(Network::Partnerize),
+            redirect: Default::default(),
         };
         save(&path, &[Arc::new(link.clone())]).unwrap();
         let loaded = load(&path).unwrap();

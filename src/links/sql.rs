@@ -1,7 +1,9 @@
 use super::rewrite::FoundLink;
-use crate::ids::{LinkId, SiteId};
+use crate::clicks::tagging::{RedirectTemplate, tag_url};
+use crate::ids::{LinkId, SessionId, SiteId};
 use crate::networks::Network;
 use deadpool_postgres::GenericClient;
+use std::sync::OnceLock;
 
 /// What `/go/{id}` needs to know about a link.
 #[derive(Clone, Debug)]
@@ -13,6 +15,21 @@ pub struct LinkTarget {
     pub keyword: Option<String>,
     pub keyword_source: Option<String>,
     pub network: Option<Network>,
+    /// Made on the link's first click (see `redirect_to`).
+    pub redirect: OnceLock<Option<RedirectTemplate>>,
+}
+
+impl LinkTarget {
+    /// Where a click with this session id is sent.
+    pub fn redirect_to(&self, session: &SessionId) -> String {
+        match self
+            .redirect
+            .get_or_init(|| RedirectTemplate::new(&self.url, self.network))
+        {
+            Some(template) => template.render(session),
+            None => tag_url(&self.url, session, self.network),
+        }
+    }
 }
 
 /// Registers every link of one rewrite in one statement. A link seen again
@@ -91,5 +108,6 @@ fn link_from_row(row: &tokio_postgres::Row) -> LinkTarget {
         keyword: row.get(4),
         keyword_source: row.get(5),
         network: row.get::<_, Option<&str>>(6).and_then(Network::from_id),
+        redirect: OnceLock::new(),
     }
 }
