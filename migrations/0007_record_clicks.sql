@@ -52,8 +52,9 @@ END $$;
 -- clicks; the report equivalence tests hold the writer to it. A batch of
 -- over 1,000 clicks is left to the trigger, which applies it at once.
 --
--- Locking as in the trigger: the pending lock of each site, shared, in site
--- order, before any row is written.
+-- Locking as in the trigger: the pending lock of each site, shared, before
+-- any row is written. (Shared locks need no order among themselves: the one
+-- taker of a pending lock in exclusive mode, a rebuild, takes one site's.)
 CREATE FUNCTION affrank_record_clicks(
     session_ids text[], site_ids text[], link_ids text[], clicked_ats timestamptz[],
     page_urls text[], keywords text[], keyword_sources text[], networks text[],
@@ -64,10 +65,15 @@ CREATE FUNCTION affrank_record_clicks(
 LANGUAGE plpgsql AS $$
 DECLARE
     pending_here constant boolean := cardinality(session_ids) <= 1000;
+    site text;
 BEGIN
     IF pending_here THEN
-        PERFORM pg_advisory_xact_lock_shared(affrank_report_pending_lock_key(s))
-        FROM (SELECT DISTINCT s FROM unnest(group_sites) s ORDER BY 1) sites;
+        -- A loop of plain expressions, not a query: PL/pgSQL evaluates these
+        -- without starting an executor. Taking a lock held already is a
+        -- lookup in the backend's own table.
+        FOREACH site IN ARRAY group_sites LOOP
+            PERFORM pg_advisory_xact_lock_shared(affrank_report_pending_lock_key(site));
+        END LOOP;
         PERFORM set_config('affrank.pending_written', 'on', true);
     END IF;
 
