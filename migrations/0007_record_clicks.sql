@@ -77,6 +77,13 @@ BEGIN
         PERFORM set_config('affrank.pending_written', 'on', true);
     END IF;
 
+    -- One statement for both tables: one executor run per batch, not two.
+    WITH pending AS (
+        INSERT INTO report_click_pending (site_id, second, link_id, page_url, keyword,
+                                          clicks, bot_clicks)
+        SELECT * FROM unnest(group_sites, group_seconds, group_links, group_pages,
+                             group_keywords, group_clicks, group_bot_clicks)
+        WHERE pending_here)
     INSERT INTO clicks (session_id, site_id, link_id, clicked_at, page_url, keyword,
                         keyword_source, network, referrer, user_agent, visitor_hash, is_bot)
     SELECT * FROM unnest(session_ids, site_ids, link_ids, clicked_ats, page_urls, keywords,
@@ -84,9 +91,5 @@ BEGIN
 
     IF pending_here THEN
         PERFORM set_config('affrank.pending_written', 'off', true);
-        INSERT INTO report_click_pending (site_id, second, link_id, page_url, keyword,
-                                          clicks, bot_clicks)
-        SELECT * FROM unnest(group_sites, group_seconds, group_links, group_pages,
-                             group_keywords, group_clicks, group_bot_clicks);
     END IF;
 END $$;
