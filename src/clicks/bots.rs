@@ -11,11 +11,14 @@ const PATTERNS: &str = include_str!("bots.txt");
 /// matching one against the set was the costliest string work of a click.
 const REMEMBERED: usize = 1024;
 
+/// A user agent and whether it is a bot's.
+type Verdict = (Box<str>, bool);
+
 pub struct BotDetector {
     set: RegexSet,
     /// Slot by hash of the user agent; a slot keeps the last one seen there,
     /// compared in full, so a collision only costs a match.
-    remembered: Box<[Mutex<Option<(Box<str>, bool)>>]>,
+    remembered: Box<[Mutex<Option<Verdict>>]>,
     hasher: RandomState,
 }
 
