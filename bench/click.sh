@@ -6,13 +6,20 @@
 # target is met, and fails if the click rows differ from the redirects served
 # (targets are reported, not enforced: the machine is shared and noisy).
 #
-#   bench/click.sh            # 64 connections, 15 s per side
-#   DURATION=30 CONNECTIONS=64 bench/click.sh
+# The two sides take turns, ROUNDS times (nginx, then affrank, then nginx
+# again...), so that a slow spell of the shared machine falls on both: back
+# to back, nginx alone was seen anywhere from 55,000 to 94,000 req/s. Rates
+# are each side's requests over its seconds; the p99 is the worst round's.
+#
+#   bench/click.sh            # 64 connections, 3 rounds of 5 s per side
+#   DURATION=30 ROUNDS=5 CONNECTIONS=64 bench/click.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 DURATION=${DURATION:-15}
+ROUNDS=${ROUNDS:-3}
+ROUND_SECONDS=$(( (DURATION + ROUNDS - 1) / ROUNDS ))
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 PG_BASE=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/}
@@ -37,11 +44,11 @@ cleanup() {
 trap cleanup EXIT
 
 
-# wrk output → "rate p50_ms p99_ms requests"
+# wrk output → "rate p50_ms p99_ms requests non3xx"
 run_wrk() {
   local url=$1 out
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "User-Agent: $UA" "$url" >/dev/null  # warm-up
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "User-Agent: $UA" "$url")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d1s -H "User-Agent: $UA" "$url" >/dev/null  # warm-up
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${ROUND_SECONDS}s" --latency -H "User-Agent: $UA" "$url")
   echo "$out" >&2
   python3 - "$out" <<'PY'
 import re, sys
@@ -62,9 +69,6 @@ PY
 # (a) nginx: return 302
 NGINX_PORT=$(free_port)
 start_nginx "$NGINX_PORT" 'return 302 https://shop.example/offer?affrank_sid=x;'
-echo "== (a) nginx return 302" >&2
-read -r A_RATE A_P50 A_P99 A_REQS A_BAD < <(run_wrk "http://127.0.0.1:$NGINX_PORT/go/x")
-stop_nginx
 
 # (b) affrank /go/{id}
 psql -q "$PG_BASE/postgres" -c "CREATE DATABASE $DB" >/dev/null
@@ -79,8 +83,16 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && 
 LINK=$(curl -fs -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
   -d '{"html":"<a href=\"https://www.shareasale.com/r.cfm?b=1&u=2&m=3\">x</a>","page_url":"https://blog.example/p/","keyword":"bench"}' \
   "http://127.0.0.1:$PORT/api/v1/rewrite" | python3 -c 'import json,sys; print(json.load(sys.stdin)["links"][0]["id"])')
-echo "== (b) affrank /go/$LINK (synchronous_commit=$SYNC)" >&2
-read -r B_RATE B_P50 B_P99 B_REQS B_BAD < <(run_wrk "http://127.0.0.1:$PORT/go/$LINK")
+
+# Each line: side round rate p50 p99 requests non3xx
+ROUND_LOG="$WORK/rounds"
+for round in $(seq "$ROUNDS"); do
+  echo "== round $round/$ROUNDS: (a) nginx return 302" >&2
+  echo "a $round $(run_wrk "http://127.0.0.1:$NGINX_PORT/go/x")" >>"$ROUND_LOG"
+  echo "== round $round/$ROUNDS: (b) affrank /go/$LINK (synchronous_commit=$SYNC)" >&2
+  echo "b $round $(run_wrk "http://127.0.0.1:$PORT/go/$LINK")" >>"$ROUND_LOG"
+done
+stop_nginx
 sleep 0.5
 REDIRECTS=$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^affrank_redirects_total /{print $2}')
 BATCHES=$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^affrank_click_batch_size_(sum|count) /{v[$1]=$2} END{printf "%.1f", v["affrank_click_batch_size_sum"]/v["affrank_click_batch_size_count"]}')
@@ -88,20 +100,32 @@ RSS_KB=$(awk '/VmHWM/{print $2}' "/proc/$SIDECAR_PID/status")
 kill "$SIDECAR_PID"; wait "$SIDECAR_PID" || true; SIDECAR_PID=
 ROWS=$(psql -tA "$DBURL" -c "SELECT count(*) FROM clicks")
 
-python3 - "$A_RATE" "$A_P50" "$A_P99" "$B_RATE" "$B_P50" "$B_P99" "$REDIRECTS" "$ROWS" "$RSS_KB" "$BATCHES" "$B_BAD" "$CONNECTIONS" "$DURATION" <<'PY'
-import sys
-a_rate, a50, a99, b_rate, b50, b99 = map(float, sys.argv[1:7])
-redirects, rows, rss_kb = int(float(sys.argv[7])), int(sys.argv[8]), int(sys.argv[9])
-batch, bad, conns, dur = sys.argv[10], int(sys.argv[11]), sys.argv[12], sys.argv[13]
+python3 - "$ROUND_LOG" "$REDIRECTS" "$ROWS" "$RSS_KB" "$BATCHES" "$CONNECTIONS" "$ROUNDS" "$ROUND_SECONDS" <<'PY'
+import statistics, sys
+log, redirects, rows, rss_kb, batch, conns, rounds, secs = sys.argv[1:9]
+redirects, rows, rss_kb = int(float(redirects)), int(rows), int(rss_kb)
+runs = {"a": [], "b": []}
+for line in open(log):
+    side, rnd, rate, p50, p99, reqs, bad = line.split()
+    runs[side].append((int(rnd), float(rate), float(p50), float(p99), int(reqs), int(bad)))
+def side(name):
+    r = runs[name]
+    rate = sum(x[1] for x in r) / len(r)  # equal seconds per round
+    return rate, statistics.median(x[2] for x in r), max(x[3] for x in r), sum(x[5] for x in r)
+a_rate, a50, a99, _ = side("a")
+b_rate, b50, b99, bad = side("b")
 ratio = b_rate / a_rate
 print()
-print(f"click benchmark: {conns} connections, {dur} s each, load generator on the same 2-core machine")
+print(f"click benchmark: {conns} connections, {rounds} rounds of {secs} s per side, taking turns, "
+      "load generator on the same 2-core machine")
+print("rounds, ratio b/a (b req/s / a req/s, b p99): " + ", ".join(
+    f"{b[1] / a[1]:.2f} ({b[1]:.0f}/{a[1]:.0f}, {b[3]:.1f} ms)" for a, b in zip(runs["a"], runs["b"])))
 print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
 print(f"{'(a) nginx return 302':28}{a_rate:>10.0f}{a50:>10.2f}{a99:>10.2f}")
 print(f"{'(b) affrank /go/ durable':28}{b_rate:>10.0f}{b50:>10.2f}{b99:>10.2f}")
 def target(ok): return "met" if ok else "MISSED"
 print(f"ratio b/a: {ratio:.2f} (target >= 0.30: {target(ratio >= 0.30)})   "
-      f"p99 (b): {b99:.2f} ms (target < 10: {target(b99 < 10)})   "
+      f"p99 (b, worst round): {b99:.2f} ms (target < 10: {target(b99 < 10)})   "
       f"peak RSS: {rss_kb/1024:.1f} MB (target < 100: {target(rss_kb < 100 * 1024)})   "
       f"mean batch: {batch} clicks/commit")
 print(f"redirects served: {redirects}, click rows: {rows}, non-3xx: {bad} -> "
