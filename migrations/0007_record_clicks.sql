@@ -6,44 +6,21 @@
 -- transition table for the locks, a count, a GROUP BY), for a batch whose
 -- groups the writer already knows: a batch of thirty clicks is usually one
 -- link in one second. The writer now sends those groups along and this
--- function appends them itself; the trigger steps aside for this one INSERT.
+-- function appends them itself; the trigger stands aside for this one INSERT.
 -- Every other way into `clicks` (spool replay, COPY, backfills, tests) still
 -- goes through the trigger, which stays the reference for what a pending
 -- row is.
 
-CREATE OR REPLACE FUNCTION affrank_report_clicks_insert() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    -- Set only around affrank_record_clicks' INSERT, which writes its own
-    -- pending rows.
-    IF current_setting('affrank.pending_written', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
-
-    PERFORM pg_advisory_xact_lock_shared(affrank_report_pending_lock_key(site_id))
-    FROM (SELECT DISTINCT site_id FROM new_rows ORDER BY 1) s;
-
-    IF (SELECT count(*) FROM new_rows) > 1000 THEN
-        PERFORM affrank_report_lock(ARRAY(SELECT site_id FROM new_rows));
-        PERFORM affrank_report_apply(ARRAY(
-            SELECT ROW(g.site_id, g.day, true, g.link_id, g.page_url, g.keyword,
-                       g.clicks, g.bot_clicks, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::affrank_report_delta
-            FROM (SELECT c.site_id, (c.clicked_at AT TIME ZONE s.time_zone)::date AS day,
-                         c.link_id, c.page_url, c.keyword,
-                         count(*) FILTER (WHERE NOT c.is_bot) AS clicks,
-                         count(*) FILTER (WHERE c.is_bot) AS bot_clicks
-                  FROM new_rows c JOIN sites s ON s.id = c.site_id
-                  GROUP BY 1, 2, 3, 4, 5) g));
-        RETURN NULL;
-    END IF;
-
-    INSERT INTO report_click_pending (site_id, second, link_id, page_url, keyword, clicks, bot_clicks)
-    SELECT site_id, date_trunc('second', clicked_at), link_id, page_url, coalesce(keyword, ''),
-           count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)
-    FROM new_rows
-    GROUP BY 1, 2, 3, 4, 5;
-    RETURN NULL;
-END $$;
+-- How the trigger stands aside: affrank_record_clicks sets a
+-- transaction-local setting just before its INSERT and clears it after, and
+-- the trigger's WHEN reads it. A statement trigger's WHEN is evaluated
+-- within its statement, so no other statement sees the setting on.
+DROP TRIGGER clicks_report_insert ON clicks;
+CREATE TRIGGER clicks_report_insert AFTER INSERT ON clicks
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    WHEN (current_setting('affrank.pending_written', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION affrank_report_clicks_insert();
 
 -- Writes one batch of new clicks (the first twelve arrays, a column each)
 -- and its pending report rows (the last seven: one element per site,
@@ -93,3 +70,9 @@ BEGIN
         PERFORM set_config('affrank.pending_written', 'off', true);
     END IF;
 END $$;
+
+-- VACUUM (the sidecar's, every 30 s, and autovacuum's) would truncate the
+-- empty tail a fold leaves every second, under an ACCESS EXCLUSIVE lock that
+-- every click batch then waits for, since each appends to this table. Its
+-- pages are reused instead: it holds about a second of clicks.
+ALTER TABLE report_click_pending SET (vacuum_truncate = false);

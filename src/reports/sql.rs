@@ -271,7 +271,8 @@ pub async fn vacuum_recent(client: &impl GenericClient) -> Result<(), tokio_post
 }
 
 /// Reclaims the rows folds have deleted: the table churns a thousand rows a
-/// second, faster than autovacuum looks at it.
+/// second, faster than autovacuum looks at it. It never truncates the
+/// table (migration 0007): that lock would hold up every click batch.
 #[tracing::instrument(skip(client))]
 pub async fn vacuum_pending(client: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
     client.batch_execute("VACUUM report_click_pending").await
