@@ -91,6 +91,20 @@ for round in $(seq "$ROUNDS"); do
   echo "a $round $(run_wrk "http://127.0.0.1:$NGINX_PORT/go/x")" >>"$ROUND_LOG"
   echo "== round $round/$ROUNDS: (b) affrank /go/$LINK (synchronous_commit=$SYNC)" >&2
   echo "b $round $(run_wrk "http://127.0.0.1:$PORT/go/$LINK")" >>"$ROUND_LOG"
+  # What the clicks set off must not run into nginx's next turn: the
+  # database's own work (autovacuum, the sidecar's fold; 10 s at most), and
+  # the kernel writing back the pages PostgreSQL dirtied, which it does in
+  # one burst once a file has been dirty for 30 s (vm.dirty_expire_centisecs)
+  # and which stalls the next WAL flush: hence `sync`. So no 5 s turn of
+  # either side meets that burst; a longer run of clicks does (README).
+  for _ in $(seq 20); do
+    busy=$(psql -tA "$PG_BASE/postgres" -c "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = '$DB' AND state = 'active' OR backend_type = 'autovacuum worker'")
+    [ "$busy" = 0 ] && break
+    sleep 0.5
+  done
+  sync
+  sleep 1
 done
 stop_nginx
 sleep 0.5
