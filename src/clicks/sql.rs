@@ -1,6 +1,7 @@
 use super::ClickRow;
 use chrono::Timelike;
 use deadpool_postgres::GenericClient;
+use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 
 struct Columns<'a> {
@@ -99,8 +100,7 @@ pub async fn insert_new_clicks(
 
 /// A batch's clicks grouped as `report_click_pending` holds them: by site,
 /// UTC second, link, page and keyword ('' for none), counting browsers and
-/// bots apart. A batch is usually one or two groups, so a linear search
-/// beats hashing.
+/// bots apart.
 #[derive(Debug, Default, PartialEq)]
 struct PendingGroups<'a> {
     site_id: Vec<&'a str>,
@@ -115,20 +115,21 @@ struct PendingGroups<'a> {
 impl<'a> PendingGroups<'a> {
     fn of(rows: &[&'a ClickRow]) -> Self {
         let mut groups = Self::default();
+        let mut index = HashMap::new();
         for row in rows {
             let second = row
                 .clicked_at
                 .with_nanosecond(0)
                 .expect("zero nanoseconds is a valid time");
             let keyword = row.keyword.as_deref().unwrap_or("");
-            let found = (0..groups.site_id.len()).find(|&i| {
-                groups.second[i] == second
-                    && groups.link_id[i] == row.link_id
-                    && groups.site_id[i] == row.site_id
-                    && groups.page_url[i] == row.page_url
-                    && groups.keyword[i] == keyword
-            });
-            let i = found.unwrap_or_else(|| {
+            let key = (
+                second,
+                row.link_id.as_str(),
+                row.site_id.as_str(),
+                row.page_url.as_str(),
+                keyword,
+            );
+            let i = *index.entry(key).or_insert_with(|| {
                 groups.site_id.push(&row.site_id);
                 groups.second.push(second);
                 groups.link_id.push(&row.link_id);
