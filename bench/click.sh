@@ -8,7 +8,7 @@
 #
 # The two sides take turns, ROUNDS times (nginx, then affrank, then nginx
 # again...), so that a slow spell of the shared machine falls on both: back
-# to back, nginx alone was seen anywhere from 55,000 to 94,000 req/s. Rates
+# to back, nginx alone was seen anywhere from 55,000 to 104,000 req/s. Rates
 # are each side's requests over its seconds; the p99 is the worst round's.
 #
 #   bench/click.sh            # 64 connections, 3 rounds of 5 s per side
@@ -99,7 +99,7 @@ for round in $(seq "$ROUNDS"); do
   # either side meets that burst; a longer run of clicks does (README).
   for _ in $(seq 20); do
     busy=$(psql -tA "$PG_BASE/postgres" -c "SELECT count(*) FROM pg_stat_activity
-             WHERE datname = '$DB' AND state = 'active' OR backend_type = 'autovacuum worker'")
+             WHERE (datname = '$DB' AND state = 'active') OR backend_type = 'autovacuum worker'")
     [ "$busy" = 0 ] && break
     sleep 0.5
   done
