@@ -64,6 +64,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_record_clicks",
         include_str!("../../migrations/0007_record_clicks.sql"),
     ),
+    (
+        "0008_record_clicks_projection",
+        include_str!("../../migrations/0008_record_clicks_projection.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"
