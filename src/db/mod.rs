@@ -68,6 +68,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_record_clicks_projection",
         include_str!("../../migrations/0008_record_clicks_projection.sql"),
     ),
+    (
+        "0009_session_id_collation",
+        include_str!("../../migrations/0009_session_id_collation.sql"),
+    ),
 ];
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"
