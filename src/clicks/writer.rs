@@ -80,7 +80,7 @@ impl Committer for ClickBatches {
 impl ClickBatches {
     async fn persist(&self, rows: &[ClickRow]) -> Result<Durability, ClickLost> {
         self.metrics.click_batch_size.observe(rows.len() as f64);
-        let insert = async {
+        let insert = || async {
             let client = self.pool.get().await?;
             let refs: Vec<&ClickRow> = rows.iter().collect();
             sql::insert_new_clicks(&client, &refs).await?;

@@ -63,7 +63,7 @@ impl Committer for PostbackBatches {
         self.metrics
             .postback_batch_size
             .observe(records.len() as f64);
-        let settle = async {
+        let settle = || async {
             // One statement, so no BEGIN/COMMIT round trips: it is atomic
             // on its own.
             let client = self.pool.get().await?;

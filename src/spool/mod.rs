@@ -35,25 +35,57 @@ pub enum Landed<T> {
 /// How long a batch may wait on the database before it is spooled instead.
 const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How often a batch is tried when the database reports a conflict with a
+/// concurrent transaction (deadlock, serialization failure).
+const CONFLICT_ATTEMPTS: u32 = 3;
+
 /// Commits through the database when it is up and nothing is spooled ahead
 /// (order), else appends `records()` to the spool and fsyncs. An error means
 /// neither took the batch: the caller must not acknowledge it.
-pub async fn commit_or_spool<T>(
+///
+/// `commit` makes one attempt each time it is called. A conflict with a
+/// concurrent transaction is tried again; the database rolled the attempt
+/// back, so nothing is written twice. Only a failure that says the database
+/// itself is away (no connection, shutdown, out of resources, a timeout)
+/// sends the writers to the spool for a while; a batch the database refused
+/// for its own sake is spooled alone, and replay (which skips rows already
+/// present) writes it.
+pub async fn commit_or_spool<T, F>(
     spool: &std::sync::Arc<Spool>,
     health: &Health,
-    commit: impl std::future::Future<Output = anyhow::Result<T>>,
+    mut commit: impl FnMut() -> F,
     records: impl FnOnce() -> Vec<SpoolRecord>,
-) -> io::Result<Landed<T>> {
+) -> io::Result<Landed<T>>
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
     let _order = spool.order.read().await;
     if spool.pending() == 0 && health.is_up() {
-        match tokio::time::timeout(COMMIT_TIMEOUT, commit).await {
-            Ok(Ok(value)) => return Ok(Landed::Committed(value)),
-            Ok(Err(e)) => {
-                tracing::warn!(error = format!("{e:#}"), "batch not committed; spooling it")
+        let deadline = tokio::time::Instant::now() + COMMIT_TIMEOUT;
+        for attempt in 1..=CONFLICT_ATTEMPTS {
+            match tokio::time::timeout_at(deadline, commit()).await {
+                Ok(Ok(value)) => return Ok(Landed::Committed(value)),
+                Ok(Err(e)) if is_conflict(&e) && attempt < CONFLICT_ATTEMPTS => {
+                    tracing::info!(
+                        error = format!("{e:#}"),
+                        attempt,
+                        "batch met a conflict; trying it again"
+                    );
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = format!("{e:#}"), "batch not committed; spooling it");
+                    if !is_refusal(&e) {
+                        health.report_failure();
+                    }
+                    break;
+                }
+                Err(_) => {
+                    tracing::warn!("batch not committed within {COMMIT_TIMEOUT:?}; spooling it");
+                    health.report_failure();
+                    break;
+                }
             }
-            Err(_) => tracing::warn!("batch not committed within {COMMIT_TIMEOUT:?}; spooling it"),
         }
-        health.report_failure();
     }
     let records = records();
     let spool = spool.clone();
@@ -61,6 +93,33 @@ pub async fn commit_or_spool<T>(
         .await
         .map_err(|e| io::Error::other(e.to_string()))??;
     Ok(Landed::Spooled)
+}
+
+fn sql_state(e: &anyhow::Error) -> Option<&tokio_postgres::error::SqlState> {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<tokio_postgres::Error>())
+        .find_map(|pg| pg.code())
+}
+
+/// Deadlock or serialization failure: two transactions met, and trying the
+/// losing one again is the documented remedy.
+pub fn is_conflict(e: &anyhow::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    sql_state(e).is_some_and(|code| {
+        *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+/// The database answered and refused this batch (bad data, a constraint):
+/// it is up. Connection exceptions (08), insufficient resources (53),
+/// operator intervention such as a shutdown (57), system (58) and internal
+/// (XX) errors say otherwise, as does an error with no SQLSTATE at all.
+pub fn is_refusal(e: &anyhow::Error) -> bool {
+    sql_state(e).is_some_and(|code| {
+        !["08", "53", "57", "58", "XX"]
+            .iter()
+            .any(|class| code.code().starts_with(class))
+    })
 }
 
 pub struct Spool {

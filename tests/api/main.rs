@@ -3,6 +3,7 @@
 
 mod cli;
 mod clicks;
+mod conflicts;
 mod corpus;
 mod embedded;
 mod helpers;

@@ -1,0 +1,205 @@
+//! How a batch's failure is read: a deadlock is tried again, a refusal
+//! spools that batch alone, and only an unreachable database sends the
+//! writers to the spool. Each case meets a real PostgreSQL error.
+
+use crate::helpers::*;
+use affrank::clicks::ClickRow;
+use affrank::db::Health;
+use affrank::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+fn a_click() -> Vec<SpoolRecord> {
+    vec![SpoolRecord::Click(ClickRow {
+        session_id: "ConflictClick000000001".into(),
+        site_id: "S".repeat(20),
+        link_id: "L".repeat(11),
+        clicked_at: chrono::Utc::now(),
+        page_url: "https://blog.test/".into(),
+        keyword: None,
+        keyword_source: None,
+        network: None,
+        referrer: None,
+        user_agent: Some(BROWSER_UA.into()),
+        visitor_hash: None,
+        is_bot: false,
+    })]
+}
+
+struct Fixture {
+    name: String,
+    url: String,
+    spool: Arc<Spool>,
+    health: Health,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let name = create_database().await;
+        let url = database_url(&name);
+        connect(&url)
+            .await
+            .unwrap()
+            .batch_execute(
+                "CREATE TABLE pair (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+                 INSERT INTO pair (id) VALUES (1), (2);",
+            )
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            name,
+            url,
+            spool: Arc::new(Spool::open(dir.path()).unwrap()),
+            health: Health::new(),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        drop_database(self.name.clone());
+    }
+}
+
+#[tokio::test]
+async fn a_deadlocked_batch_is_tried_again_and_commits() {
+    let f = Fixture::new().await;
+    // The rival holds row 2, the batch takes row 1 and waits for row 2, and
+    // the rival then asks for row 1: a deadlock that the batch's side, with
+    // the shorter deadlock_timeout, detects and loses.
+    let rival = connect(&f.url).await.unwrap();
+    rival
+        .batch_execute(
+            "SET deadlock_timeout = '10s'; BEGIN; UPDATE pair SET n = n + 1 WHERE id = 2",
+        )
+        .await
+        .unwrap();
+    let attempts = AtomicU32::new(0);
+    let url = f.url.clone();
+    let watcher = connect(&f.url).await.unwrap();
+    let rival_task = tokio::spawn(async move {
+        // Once the batch waits on row 2, close the cycle, then let go.
+        for _ in 0..200 {
+            let waiting: i64 = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE wait_event_type = 'Lock' AND query LIKE '%WHERE id = 2%'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        rival
+            .batch_execute("UPDATE pair SET n = n + 1 WHERE id = 1; COMMIT")
+            .await
+            .unwrap();
+    });
+    let landed = commit_or_spool(
+        &f.spool,
+        &f.health,
+        || async {
+            let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
+            let client = connect(&url).await?;
+            client
+                .batch_execute(
+                    "SET deadlock_timeout = '50ms'; BEGIN;
+                     UPDATE pair SET n = n + 10 WHERE id = 1;
+                     UPDATE pair SET n = n + 10 WHERE id = 2;
+                     COMMIT",
+                )
+                .await?;
+            anyhow::Ok(attempt)
+        },
+        a_click,
+    )
+    .await
+    .unwrap();
+    rival_task.await.unwrap();
+
+    assert!(
+        matches!(landed, Landed::Committed(2)),
+        "committed on the second attempt"
+    );
+    assert!(f.health.is_up(), "a deadlock is no outage");
+    assert_eq!(f.spool.pending(), 0, "nothing spooled");
+    let client = connect(&f.url).await.unwrap();
+    let n: Vec<i32> = client
+        .query("SELECT n FROM pair ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        n,
+        [11, 11],
+        "the lost attempt left nothing behind; the retry counted once"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_batch_is_spooled_alone_and_the_database_stays_up() {
+    let f = Fixture::new().await;
+    let attempts = AtomicU32::new(0);
+    let landed = commit_or_spool(
+        &f.spool,
+        &f.health,
+        || async {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            let client = connect(&f.url).await?;
+            client
+                .execute("INSERT INTO pair (id) VALUES (1)", &[])
+                .await?;
+            anyhow::Ok(())
+        },
+        a_click,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(landed, Landed::Spooled));
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        1,
+        "a unique violation is not retried"
+    );
+    assert_eq!(f.spool.pending(), 1);
+    assert!(
+        f.health.is_up(),
+        "the database answered: writers keep using it"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_sends_the_writers_to_the_spool() {
+    let f = Fixture::new().await;
+    let closed = format!("postgres://postgres@127.0.0.1:{}/nowhere", free_port());
+    let landed = commit_or_spool(
+        &f.spool,
+        &f.health,
+        || async {
+            connect(&closed).await?;
+            anyhow::Ok(())
+        },
+        a_click,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(landed, Landed::Spooled));
+    assert_eq!(f.spool.pending(), 1);
+    assert!(!f.health.is_up(), "writers skip the database for a while");
+}
