@@ -22,13 +22,14 @@ pub struct Cluster {
 
 const SUPERUSER: &str = "affrank";
 
+const NO_BINARIES: &str = "no PostgreSQL server binaries found (initdb, pg_ctl in PATH or \
+     /usr/lib/postgresql/*/bin). Install them (Debian/Ubuntu: apt-get install postgresql) or set \
+     DATABASE_URL to a running server.";
+
 impl Cluster {
     /// Finds the server binaries and lays out the paths; touches nothing yet.
     pub fn new(data_dir: &Path) -> anyhow::Result<Self> {
-        let bin = find_binaries().context(
-            "no PostgreSQL server binaries found (initdb, pg_ctl in PATH or /usr/lib/postgresql/*/bin). \
-             Install them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL to a running server.",
-        )?;
+        let bin = find_binaries().context(NO_BINARIES)?;
         let data_dir =
             std::path::absolute(data_dir).context("cannot resolve the data directory")?;
         let run_as = if nix::unistd::geteuid().is_root() {
@@ -258,9 +259,16 @@ fn quote(value: &str) -> String {
 
 /// `initdb` and `pg_ctl` from PATH, else the newest `/usr/lib/postgresql/N/bin`.
 pub fn find_binaries() -> Option<PathBuf> {
+    find_binaries_in(
+        std::env::var_os("PATH").as_deref(),
+        Path::new("/usr/lib/postgresql"),
+    )
+}
+
+fn find_binaries_in(path: Option<&std::ffi::OsStr>, versions_dir: &Path) -> Option<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
+    if let Some(path) = path {
+        for dir in std::env::split_paths(path) {
             if has_both(&dir) {
                 // Debian links these into PATH; resolve to the real bin dir
                 // so the matching `postgres` binary is found beside them.
@@ -269,7 +277,7 @@ pub fn find_binaries() -> Option<PathBuf> {
             }
         }
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_dir)
         .ok()?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -296,5 +304,53 @@ fn refuse_symlink(path: &Path) -> anyhow::Result<()> {
             )
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn install(dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        for name in ["initdb", "pg_ctl"] {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
+    }
+
+    #[test]
+    fn binaries_are_found_in_path_first_then_the_newest_debian_version() {
+        let root = tempfile::tempdir().unwrap();
+        let versions = root.path().join("lib");
+        install(&versions.join("9").join("bin"));
+        install(&versions.join("15").join("bin"));
+        std::fs::create_dir_all(versions.join("16").join("bin")).unwrap(); // no binaries
+        let empty = root.path().join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        let path = OsString::from(empty.as_os_str());
+        assert_eq!(
+            find_binaries_in(Some(&path), &versions),
+            Some(versions.join("15").join("bin"))
+        );
+
+        let custom = root.path().join("opt").join("bin");
+        install(&custom);
+        let path = std::env::join_paths([&empty, &custom]).unwrap();
+        let found = find_binaries_in(Some(&path), &versions).unwrap();
+        assert_eq!(found, std::fs::canonicalize(&custom).unwrap());
+    }
+
+    #[test]
+    fn without_binaries_the_error_says_what_to_install_or_set() {
+        let root = tempfile::tempdir().unwrap();
+        let path = OsString::from(root.path().as_os_str());
+        assert_eq!(
+            find_binaries_in(Some(&path), &root.path().join("none")),
+            None
+        );
+        assert_eq!(find_binaries_in(None, root.path()), None);
+        assert!(NO_BINARIES.contains("apt-get install postgresql"));
+        assert!(NO_BINARIES.contains("DATABASE_URL"));
     }
 }
