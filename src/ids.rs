@@ -282,6 +282,23 @@ mod tests {
 
     proptest! {
         #[test]
+        fn a_later_session_id_never_sorts_before_an_earlier_one(
+            a in 0i64..5_900_000_000_000, b in 0i64..5_900_000_000_000,
+        ) {
+            // Up to 2211, where the time part reaches its last value.
+            let (earlier, later) = (a.min(b), a.max(b));
+            let first = SessionId::mint_at(SessionId::EPOCH_MILLIS + earlier);
+            let second = SessionId::mint_at(SessionId::EPOCH_MILLIS + later);
+            prop_assert!(first.as_str()[..7] <= second.as_str()[..7]);
+            if later / 4 > earlier / 4 {
+                // A later tick sorts after, whatever the random part.
+                prop_assert!(first.as_str() < second.as_str());
+            }
+            prop_assert_eq!(second.as_str().len(), SessionId::LEN);
+            prop_assert!(SessionId::parse(second.as_str()).is_ok());
+        }
+
+        #[test]
         fn session_id_parse_accepts_exactly_short_alphanumerics(raw in "\\PC{0,30}") {
             let valid = !raw.is_empty() && raw.len() <= 24 && raw.bytes().all(|b| b.is_ascii_alphanumeric());
             prop_assert_eq!(SessionId::parse(&raw).is_ok(), valid);
