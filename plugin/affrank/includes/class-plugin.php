@@ -16,6 +16,7 @@ use AffRank\Admin\Revenue_Page;
 use AffRank\Admin\Settings_Page;
 use AffRank\Sidecar\Http_Timeout;
 use AffRank\Tagging\Content_Filter;
+use AffRank\Tagging\Speculation;
 
 defined( 'ABSPATH' ) || exit;
 
@@ -34,6 +35,8 @@ final class Plugin {
 
 		// Link tagging, late: after blocks, wpautop, shortcodes and embeds.
 		add_filter( 'the_content', array( self::class, 'filter_content' ), Content_Filter::PRIORITY );
+		// WordPress 6.8+: no prefetching a redirect that records nothing.
+		add_filter( 'wp_speculation_rules_href_exclude_paths', array( Speculation::class, 'exclude_go_links' ) );
 
 		if ( is_admin() ) {
 			self::register_admin_hooks();
