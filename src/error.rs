@@ -101,17 +101,17 @@ pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
             "not_found",
             "no such endpoint".to_string(),
         )
-    } else if let Some(e) = rejection.find::<warp::reject::PayloadTooLarge>() {
+    } else if let Some(e) = rejection.find::<crate::body::TooLarge>() {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            e.to_string(),
+            format!("the request body is over the limit of {} bytes", e.limit),
         )
-    } else if let Some(e) = rejection.find::<warp::reject::LengthRequired>() {
+    } else if let Some(e) = rejection.find::<crate::body::Unreadable>() {
         (
-            StatusCode::LENGTH_REQUIRED,
-            "length_required",
-            e.to_string(),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the request body could not be read: {}", e.0),
         )
     } else if let Some(e) = rejection.find::<warp::reject::MissingHeader>() {
         if e.name() == "authorization" {

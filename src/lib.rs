@@ -1,6 +1,7 @@
 //! AffRank sidecar: rewrites affiliate links, serves the click redirect,
 //! and keeps every click durable even while PostgreSQL is away.
 
+pub mod body;
 pub mod cli;
 pub mod clicks;
 pub mod config;

@@ -11,8 +11,7 @@ pub fn rewrite(
     warp::path!("api" / "v1" / "rewrite")
         .and(warp::post())
         .and(warp::header::optional::<String>("authorization"))
-        .and(warp::body::content_length_limit(limit))
-        .and(warp::body::bytes())
+        .and(crate::body::limited(limit))
         .then(move |key, body| {
             let state = state.clone();
             async move { respond(handlers::rewrite(state, key, body).await) }

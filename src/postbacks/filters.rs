@@ -30,8 +30,7 @@ pub fn receive(
     let limit = state.postback_max_body_bytes;
     let get = warp::get().map(|| ("GET", Bytes::new()));
     let post = warp::post()
-        .and(warp::body::content_length_limit(limit))
-        .and(warp::body::bytes())
+        .and(crate::body::limited(limit))
         .map(|body| ("POST", body));
     warp::path!("api" / "v1" / "postbacks" / String)
         .and(get.or(post).unify())

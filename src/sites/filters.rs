@@ -34,8 +34,7 @@ pub fn put_site(
     warp::path!("api" / "v1" / "site")
         .and(warp::put())
         .and(api_key())
-        .and(warp::body::content_length_limit(limit))
-        .and(warp::body::bytes())
+        .and(crate::body::limited(limit))
         .then(move |key, body| {
             let state = state.clone();
             async move { respond(handlers::put_site(state, key, body).await) }

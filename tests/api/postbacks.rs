@@ -711,6 +711,31 @@ pub fn urlencode(text: &str) -> String {
 
 /// The status of a GET sent over a bare socket: HTTP clients refuse to
 /// build the oversized URIs a hostile caller can still send.
+#[tokio::test]
+async fn a_chunked_form_postback_is_settled_like_any_other() {
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let body = format!(
+        "sid=NoSuchClick01&oid=chunked-1&amount=12.50&token={}",
+        site.secret
+    );
+    let (first, rest) = body.as_bytes().split_at(9);
+    let (status, answer) = post_chunked(
+        &app.address,
+        &format!("/api/v1/postbacks/{}", site.id),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &[first, rest],
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["status"], "unmatched", "{answer}");
+    let stored = app
+        .count("SELECT count(*) FROM conversions WHERE transaction_id = 'chunked-1'")
+        .await;
+    assert_eq!(stored, 1);
+}
+
 async fn raw_get_status(address: &str, path: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = address.trim_start_matches("http://");

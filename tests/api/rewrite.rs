@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{post_chunked, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -70,6 +70,39 @@ async fn the_same_link_keeps_its_id_across_renders_and_keywords_split_it() {
         .unwrap();
     assert_ne!(other_keyword["links"][0]["id"], first["links"][0]["id"]);
     assert_eq!(app.count("SELECT count(*) FROM links").await, 2);
+}
+
+#[tokio::test]
+async fn a_chunked_body_is_read_up_to_the_same_limit() {
+    let app = spawn_app_with(|c| c.max_body_bytes = 2048).await;
+    let site = app.add_site().await;
+    let auth = format!("Bearer {}", site.api_key);
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let body = json!({
+        "html": "<p><a href=\"https://www.awin1.com/cread.php?awinmid=1\">Awin</a></p>",
+        "page_url": "https://b.test/chunked/",
+    })
+    .to_string();
+    let (first, rest) = body.as_bytes().split_at(20);
+    let (status, answer) =
+        post_chunked(&app.address, "/api/v1/rewrite", &headers, &[first, rest]).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("/go/"), "the link is rewritten: {answer}");
+
+    // Over the limit in chunks of 1 KiB, none of which is too large alone.
+    let kib = vec![b' '; 1024];
+    let (status, answer) = post_chunked(
+        &app.address,
+        "/api/v1/rewrite",
+        &headers,
+        &[&kib, &kib, &kib],
+    )
+    .await;
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("2048 bytes"), "{answer}");
 }
 
 #[tokio::test]
