@@ -7,7 +7,10 @@
 #
 # Env: AFFRANK_BIN (default $REPO/target/debug/affrank),
 #      AFFRANK_PG_URL (default postgres://postgres@127.0.0.1:5432),
-#      AFFRANK_E2E_RESULT (file that receives "passed failed skipped").
+#      AFFRANK_E2E_RESULT (file that receives "passed failed skipped"),
+#      AFFRANK_SCREENSHOTS (where the wp-admin screenshots go; default a
+#      directory removed on exit, so a test run leaves the tree clean: set it
+#      to docs/screenshots to refresh the README's).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/../wordpress/lib.sh"
@@ -85,5 +88,5 @@ WP_PASSWORD="$WP_ADMIN_PASSWORD" WP_NAME="$RUN" WP_DEBUG_LOG="$DIR/wp/debug.log"
 POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" POST_D="$POST_D" POST_E="$POST_E" ORIGINAL_HTML="$DIR/original.html" \
 THEME_POSTS="$DIR/theme-posts.txt" THEME_ORIGINALS="$DIR/theme-original" \
 SITE_JSON="$DIR/site.json" DATABASE_URL="$DATABASE_URL" \
-SCREENSHOTS="$REPO/docs/screenshots" RESULT="$RESULT" \
+SCREENSHOTS="${AFFRANK_SCREENSHOTS:-$DIR/screenshots}" RESULT="$RESULT" \
   node e2e.mjs
