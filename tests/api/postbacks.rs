@@ -709,8 +709,6 @@ pub fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// The status of a GET sent over a bare socket: HTTP clients refuse to
-/// build the oversized URIs a hostile caller can still send.
 #[tokio::test]
 async fn a_chunked_form_postback_is_settled_like_any_other() {
     let app = spawn_app().await;
@@ -736,6 +734,8 @@ async fn a_chunked_form_postback_is_settled_like_any_other() {
     assert_eq!(stored, 1);
 }
 
+/// The status of a GET sent over a bare socket: HTTP clients refuse to
+/// build the oversized URIs a hostile caller can still send.
 async fn raw_get_status(address: &str, path: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = address.trim_start_matches("http://");
