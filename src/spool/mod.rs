@@ -103,7 +103,7 @@ fn sql_state(e: &anyhow::Error) -> Option<&tokio_postgres::error::SqlState> {
 
 /// Deadlock or serialization failure: two transactions met, and trying the
 /// losing one again is the documented remedy.
-pub fn is_conflict(e: &anyhow::Error) -> bool {
+fn is_conflict(e: &anyhow::Error) -> bool {
     use tokio_postgres::error::SqlState;
     sql_state(e).is_some_and(|code| {
         *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
@@ -114,7 +114,7 @@ pub fn is_conflict(e: &anyhow::Error) -> bool {
 /// it is up. Connection exceptions (08), insufficient resources (53),
 /// operator intervention such as a shutdown (57), system (58) and internal
 /// (XX) errors say otherwise, as does an error with no SQLSTATE at all.
-pub fn is_refusal(e: &anyhow::Error) -> bool {
+fn is_refusal(e: &anyhow::Error) -> bool {
     sql_state(e).is_some_and(|code| {
         !["08", "53", "57", "58", "XX"]
             .iter()

@@ -10,12 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
 fn a_click() -> Vec<SpoolRecord> {
     vec![SpoolRecord::Click(ClickRow {
         session_id: "ConflictClick000000001".into(),
@@ -45,7 +39,7 @@ impl Fixture {
     async fn new() -> Self {
         let name = create_database().await;
         let url = database_url(&name);
-        connect(&url)
+        pg_connect(&url)
             .await
             .unwrap()
             .batch_execute(
@@ -77,7 +71,7 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
     // The rival holds row 2, the batch takes row 1 and waits for row 2, and
     // the rival then asks for row 1: a deadlock that the batch's side, with
     // the shorter deadlock_timeout, detects and loses.
-    let rival = connect(&f.url).await.unwrap();
+    let rival = pg_connect(&f.url).await.unwrap();
     rival
         .batch_execute(
             "SET deadlock_timeout = '10s'; BEGIN; UPDATE pair SET n = n + 1 WHERE id = 2",
@@ -86,7 +80,7 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
         .unwrap();
     let attempts = AtomicU32::new(0);
     let url = f.url.clone();
-    let watcher = connect(&f.url).await.unwrap();
+    let watcher = pg_connect(&f.url).await.unwrap();
     let rival_task = tokio::spawn(async move {
         // Once the batch waits on row 2, close the cycle, then let go.
         for _ in 0..200 {
@@ -114,7 +108,7 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
         &f.health,
         || async {
             let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
-            let client = connect(&url).await?;
+            let client = pg_connect(&url).await?;
             client
                 .batch_execute(
                     "SET deadlock_timeout = '50ms'; BEGIN;
@@ -137,7 +131,7 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
     );
     assert!(f.health.is_up(), "a deadlock is no outage");
     assert_eq!(f.spool.pending(), 0, "nothing spooled");
-    let client = connect(&f.url).await.unwrap();
+    let client = pg_connect(&f.url).await.unwrap();
     let n: Vec<i32> = client
         .query("SELECT n FROM pair ORDER BY id", &[])
         .await
@@ -161,7 +155,7 @@ async fn a_refused_batch_is_spooled_alone_and_the_database_stays_up() {
         &f.health,
         || async {
             attempts.fetch_add(1, Ordering::SeqCst);
-            let client = connect(&f.url).await?;
+            let client = pg_connect(&f.url).await?;
             client
                 .execute("INSERT INTO pair (id) VALUES (1)", &[])
                 .await?;
@@ -192,7 +186,7 @@ async fn an_unreachable_database_sends_the_writers_to_the_spool() {
         &f.spool,
         &f.health,
         || async {
-            connect(&closed).await?;
+            pg_connect(&closed).await?;
             anyhow::Ok(())
         },
         a_click,

@@ -25,13 +25,17 @@ pub fn database_url(name: &str) -> String {
     url.to_string()
 }
 
-async fn admin_client() -> tokio_postgres::Client {
-    let (client, connection) =
-        tokio_postgres::connect(&database_url("postgres"), tokio_postgres::NoTls)
-            .await
-            .expect("the test PostgreSQL server is reachable");
+/// A plain client on `url`, its connection driven by a task of its own.
+pub async fn pg_connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(connection);
-    client
+    Ok(client)
+}
+
+async fn admin_client() -> tokio_postgres::Client {
+    pg_connect(&database_url("postgres"))
+        .await
+        .expect("the test PostgreSQL server is reachable")
 }
 
 pub async fn create_database() -> String {
@@ -380,10 +384,7 @@ pub async fn wait_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
 }
 
 pub async fn query_count(url: &str, sql: &str) -> Option<i64> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .ok()?;
-    tokio::spawn(connection);
+    let client = pg_connect(url).await.ok()?;
     client.query_one(sql, &[]).await.ok().map(|row| row.get(0))
 }
 
@@ -475,18 +476,40 @@ pub fn metric(text: &str, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {name} in {text}"))
 }
 
-/// Sends a POST whose body is chunked (no Content-Length) over a raw
-/// connection, as some HTTP clients and proxies do; returns the status and
-/// the response body.
+/// Sends `request`, a whole HTTP/1.1 request with `Connection: close`,
+/// over a bare connection, for what HTTP clients refuse to build; returns
+/// the answer's status and body.
+pub async fn raw_http(address: &str, request: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    // The server may answer (413, 414) and close before reading it all.
+    let _ = stream.write_all(request).await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response).to_string();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// A POST whose body is chunked (no Content-Length), as some HTTP clients
+/// and proxies send it.
 pub async fn post_chunked(
     address: &str,
     path: &str,
     headers: &[(&str, &str)],
     chunks: &[&[u8]],
 ) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = address.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
     let mut request = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
     )
@@ -501,19 +524,5 @@ pub async fn post_chunked(
         request.extend_from_slice(b"\r\n");
     }
     request.extend_from_slice(b"0\r\n\r\n");
-    // The server may answer (413) and close before reading it all.
-    let _ = stream.write_all(&request).await;
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response).await;
-    let response = String::from_utf8_lossy(&response).to_string();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {response:?}"));
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    (status, body)
+    raw_http(address, &request).await
 }

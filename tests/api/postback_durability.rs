@@ -6,10 +6,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 async fn transaction_ids(url: &str) -> HashMap<String, i64> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = pg_connect(url).await.unwrap();
     client
         .query(
             "SELECT transaction_id, count(*) FROM conversions GROUP BY transaction_id",

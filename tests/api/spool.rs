@@ -5,10 +5,7 @@ use crate::helpers::*;
 use std::collections::HashSet;
 
 async fn clicks_in(url: &str) -> HashSet<String> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = pg_connect(url).await.unwrap();
     client
         .query("SELECT session_id FROM clicks", &[])
         .await
