@@ -55,14 +55,13 @@ impl SessionId {
     }
 
     fn mint_at(unix_millis: i64) -> Self {
-        const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let ticks = unix_millis.saturating_sub(Self::EPOCH_MILLIS).max(0) / Self::TICK_MILLIS;
         let mut time = ticks
             .saturating_add(Self::TICKS_OFFSET)
             .min(62i64.pow(Self::TIME_LEN as u32) - 1);
         let mut prefix = [b'0'; Self::TIME_LEN];
         for digit in prefix.iter_mut().rev() {
-            *digit = DIGITS[(time % 62) as usize];
+            *digit = BASE62[(time % 62) as usize];
             time /= 62;
         }
         let mut id = String::with_capacity(Self::LEN);
@@ -168,6 +167,7 @@ impl LinkId {
     }
 }
 
+/// In ASCII order, so base-62 numbers of one length sort bytewise as numbers.
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// A site's API key. Shown once at creation; only its SHA-256 is stored.
