@@ -267,13 +267,15 @@ impl Config {
                 "public_url must be an http or https URL".into(),
             ));
         }
-        if self.db_pool_size == 0
-            || self.click_writers == 0
-            || self.click_batch_max == 0
-            || self.postback_writers == 0
-        {
+        if self.db_pool_size < 2 {
             return Err(ConfigError::Invalid(
-                "db_pool_size, click_writers, click_batch_max and postback_writers must be at least 1".into(),
+                "db_pool_size must be at least 2: the click writer keeps one connection of its own"
+                    .into(),
+            ));
+        }
+        if self.click_writers == 0 || self.click_batch_max == 0 || self.postback_writers == 0 {
+            return Err(ConfigError::Invalid(
+                "click_writers, click_batch_max and postback_writers must be at least 1".into(),
             ));
         }
         let quotas = [
@@ -327,6 +329,21 @@ mod tests {
         let err =
             Config::from_env(|name| (name == "AFFRANK_LISTEN").then(|| "nope".into())).unwrap_err();
         assert!(err.to_string().contains("AFFRANK_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn the_pool_must_leave_a_connection_beside_the_click_writers() {
+        let mut config = Config {
+            db_pool_size: 1,
+            ..Config::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.to_string().contains("db_pool_size must be at least 2"),
+            "{err}"
+        );
+        config.db_pool_size = 2;
+        assert!(config.validate().is_ok());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::ClickRow;
 use super::sql;
-use crate::db::Health;
+use crate::db::{Health, PinnedConnection};
 use crate::group_commit::{Commits, Committer, GroupCommit, Writers};
 use crate::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use crate::telemetry::Metrics;
@@ -31,7 +31,7 @@ pub struct ClickWriter {
 }
 
 struct ClickBatches {
-    pool: Pool,
+    connection: PinnedConnection,
     spool: Arc<Spool>,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
@@ -47,13 +47,13 @@ impl ClickWriter {
         batch_max: usize,
     ) -> (Self, Writers) {
         let committer = Arc::new(ClickBatches {
-            pool,
+            connection: PinnedConnection::new(pool),
             spool,
             health,
             metrics: metrics.clone(),
         });
         let (writers, tasks) =
-            GroupCommit::start(committer, writers, batch_max, Commits::OneAtATime);
+            GroupCommit::start(committer, writers, batch_max, Commits::Staggered);
         (Self { writers, metrics }, tasks)
     }
 
@@ -81,9 +81,9 @@ impl ClickBatches {
     async fn persist(&self, rows: &[ClickRow]) -> Result<Durability, ClickLost> {
         self.metrics.click_batch_size.observe(rows.len() as f64);
         let insert = || async {
-            let client = self.pool.get().await?;
+            let client = self.connection.get().await?;
             let refs: Vec<&ClickRow> = rows.iter().collect();
-            sql::insert_new_clicks(&client, &refs).await?;
+            sql::insert_new_clicks(&**client, &refs).await?;
             anyhow::Ok(())
         };
         let records = || rows.iter().cloned().map(SpoolRecord::Click).collect();
@@ -93,6 +93,7 @@ impl ClickBatches {
                 Ok(Durability::Committed)
             }
             Ok(Landed::Spooled) => {
+                self.connection.reset();
                 self.metrics.clicks_spooled.inc_by(rows.len() as u64);
                 self.metrics.spool_depth.set(self.spool.pending() as i64);
                 Ok(Durability::Spooled)

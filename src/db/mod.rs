@@ -3,8 +3,11 @@
 pub mod embedded;
 
 use anyhow::Context;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
-use std::sync::atomic::{AtomicU64, Ordering};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, Timeouts,
+};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
@@ -147,6 +150,76 @@ pub async fn is_ready(pool: &Pool) -> bool {
         tokio::time::timeout(Duration::from_secs(1), check).await,
         Ok(Some(_))
     )
+}
+
+/// One connection of the pool kept by a writer, so that its batches follow
+/// one another down the same connection: PostgreSQL reads the next batch as
+/// soon as it has answered the one before, instead of sleeping until the
+/// sidecar's next query wakes another backend. A closed connection is given
+/// back and the next batch takes another, and so is one that a failed batch
+/// may have left busy (`reset`).
+pub struct PinnedConnection {
+    pool: Pool,
+    current: Mutex<Option<Arc<Pinned>>>,
+}
+
+impl PinnedConnection {
+    pub fn new(pool: Pool) -> Self {
+        Self {
+            pool,
+            current: Mutex::new(None),
+        }
+    }
+
+    pub async fn get(&self) -> Result<Arc<Pinned>, PoolError> {
+        if let Some(pinned) = self.slot().as_ref().filter(|p| !p.is_closed()) {
+            return Ok(pinned.clone());
+        }
+        let pinned = Arc::new(Pinned {
+            object: Some(self.pool.get().await?),
+            retired: AtomicBool::new(false),
+        });
+        *self.slot() = Some(pinned.clone());
+        Ok(pinned)
+    }
+
+    /// The next batch takes a new connection. Batches still on this one
+    /// finish on it; then it is closed, not given back: it may be running a
+    /// statement that timed out, which would hold up whoever took it next.
+    pub fn reset(&self) {
+        if let Some(pinned) = self.slot().take() {
+            pinned.retired.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Pinned>>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The pinned connection as a batch holds it.
+pub struct Pinned {
+    /// Taken only when dropped.
+    object: Option<Object>,
+    retired: AtomicBool,
+}
+
+impl std::ops::Deref for Pinned {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.object.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        if let Some(object) = self.object.take()
+            && self.retired.load(Ordering::Relaxed)
+        {
+            drop(Object::take(object));
+        }
+    }
 }
 
 /// After a failure, writers skip the database for a short while instead of

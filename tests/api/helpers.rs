@@ -32,7 +32,7 @@ pub async fn pg_connect(url: &str) -> Result<tokio_postgres::Client, tokio_postg
     Ok(client)
 }
 
-async fn admin_client() -> tokio_postgres::Client {
+pub async fn admin_client() -> tokio_postgres::Client {
     pg_connect(&database_url("postgres"))
         .await
         .expect("the test PostgreSQL server is reachable")

@@ -8,6 +8,7 @@ mod corpus;
 mod embedded;
 mod helpers;
 mod ops;
+mod pinned;
 mod postback_durability;
 mod postbacks;
 mod reports;
