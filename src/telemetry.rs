@@ -8,8 +8,7 @@ use prometheus::{
 use tracing_subscriber::EnvFilter;
 
 pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,warp::server=off"));
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -17,6 +16,23 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
+}
+
+/// `RUST_LOG` if set, else `info`; either way warp's per-connection errors
+/// are silenced unless `RUST_LOG` names `warp::server` itself. warp logs every
+/// connection a client drops mid-request (`IncompleteMessage`) at ERROR,
+/// which under load is thousands of lines about nothing that went wrong here.
+fn log_filter(rust_log: Option<&str>) -> EnvFilter {
+    let directives = rust_log.filter(|v| !v.trim().is_empty()).unwrap_or("info");
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|e| {
+        eprintln!("RUST_LOG is not valid ({e}); logging at info");
+        EnvFilter::new("info")
+    });
+    if directives.contains("warp::server") {
+        filter
+    } else {
+        filter.add_directive("warp::server=off".parse().expect("a valid directive"))
+    }
 }
 
 /// Every metric lives in its own registry, so several applications in one
@@ -176,5 +192,24 @@ pub fn route_of(path: &str) -> &'static str {
         "/readyz" => "readyz",
         "/metrics" => "metrics",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn warps_connection_errors_are_off_unless_asked_for() {
+        for rust_log in [None, Some(""), Some("warn"), Some("affrank=debug,info")] {
+            let filter = log_filter(rust_log).to_string();
+            assert!(
+                filter.contains("warp::server=off"),
+                "{rust_log:?}: {filter}"
+            );
+        }
+        let filter = log_filter(Some("warn,warp::server=error")).to_string();
+        assert!(!filter.contains("warp::server=off"), "{filter}");
+        assert!(filter.contains("warp::server=error"), "{filter}");
     }
 }
