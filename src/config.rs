@@ -267,9 +267,9 @@ impl Config {
                 "public_url must be an http or https URL".into(),
             ));
         }
-        if self.db_pool_size < 2 {
+        if self.db_pool_size < 3 {
             return Err(ConfigError::Invalid(
-                "db_pool_size must be at least 2: the click writer keeps one connection of its own"
+                "db_pool_size must be at least 3: the click writers and the postback writers each keep one connection, the rest serve everything else"
                     .into(),
             ));
         }
@@ -332,17 +332,17 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_must_leave_a_connection_beside_the_click_writers() {
+    fn the_pool_must_leave_a_connection_beside_the_writers() {
         let mut config = Config {
-            db_pool_size: 1,
+            db_pool_size: 2,
             ..Config::default()
         };
         let err = config.validate().unwrap_err();
         assert!(
-            err.to_string().contains("db_pool_size must be at least 2"),
+            err.to_string().contains("db_pool_size must be at least 3"),
             "{err}"
         );
-        config.db_pool_size = 2;
+        config.db_pool_size = 3;
         assert!(config.validate().is_ok());
     }
 

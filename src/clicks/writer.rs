@@ -7,7 +7,7 @@
 use super::ClickRow;
 use super::sql;
 use crate::db::{Health, PinnedConnection};
-use crate::group_commit::{Commits, Committer, GroupCommit, Writers};
+use crate::group_commit::{Committer, GroupCommit, Writers};
 use crate::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
@@ -52,8 +52,7 @@ impl ClickWriter {
             health,
             metrics: metrics.clone(),
         });
-        let (writers, tasks) =
-            GroupCommit::start(committer, writers, batch_max, Commits::Staggered);
+        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max);
         (Self { writers, metrics }, tasks)
     }
 

@@ -4,8 +4,8 @@
 //! same `sql::settle`, so a spooled postback is deduplicated like any other.
 
 use super::{Outcome, PostbackRecord, Settled, sql};
-use crate::db::Health;
-use crate::group_commit::{Commits, Committer, GroupCommit, Writers};
+use crate::db::{Health, PinnedConnection};
+use crate::group_commit::{Committer, GroupCommit, Writers};
 use crate::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
@@ -23,7 +23,7 @@ pub struct PostbackWriter {
 }
 
 struct PostbackBatches {
-    pool: Pool,
+    connection: PinnedConnection,
     spool: Arc<Spool>,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
@@ -39,13 +39,12 @@ impl PostbackWriter {
         batch_max: usize,
     ) -> (Self, Writers) {
         let committer = Arc::new(PostbackBatches {
-            pool,
+            connection: PinnedConnection::new(pool),
             spool,
             health,
             metrics,
         });
-        let (writers, tasks) =
-            GroupCommit::start(committer, writers, batch_max, Commits::Overlapping);
+        let (writers, tasks) = GroupCommit::start(committer, writers, batch_max);
         (Self { writers }, tasks)
     }
 
@@ -66,9 +65,9 @@ impl Committer for PostbackBatches {
         let settle = || async {
             // One statement, so no BEGIN/COMMIT round trips: it is atomic
             // on its own.
-            let client = self.pool.get().await?;
+            let client = self.connection.get().await?;
             let refs: Vec<&PostbackRecord> = records.iter().collect();
-            anyhow::Ok(sql::settle(&client, &refs).await?)
+            anyhow::Ok(sql::settle(&**client, &refs).await?)
         };
         let spooled = || {
             records
@@ -84,6 +83,7 @@ impl Committer for PostbackBatches {
                 settled.into_iter().map(Ok).collect()
             }
             Ok(Landed::Spooled) => {
+                self.connection.reset();
                 self.metrics.spool_depth.set(self.spool.pending() as i64);
                 records
                     .iter()
