@@ -244,6 +244,13 @@ mod tests {
         }
     }
 
+    /// Each task's answer is its own item's, tasks in item order from `first`.
+    async fn expect_answers(tasks: Vec<JoinHandle<u32>>, first: u32) {
+        for (n, task) in (first..).zip(tasks) {
+            assert_eq!(task.await.unwrap(), n * 10);
+        }
+    }
+
     fn sizes(committer: &Gated) -> Vec<usize> {
         committer
             .started
@@ -279,11 +286,7 @@ mod tests {
         );
 
         committer.gate.add_permits(2);
-        let answers: Vec<u32> =
-            futures_util::future::try_join_all(first.into_iter().chain(second).chain(fourth))
-                .await
-                .unwrap();
-        assert_eq!(answers, (0..12).map(|n| n * 10).collect::<Vec<_>>());
+        expect_answers(first.into_iter().chain(second).chain(fourth).collect(), 0).await;
     }
 
     #[tokio::test]
@@ -299,13 +302,9 @@ mod tests {
         committer.gate.add_permits(1);
         settle().await;
         assert_eq!(sizes(&committer), [8, 3]);
-        for (n, task) in first.into_iter().enumerate() {
-            assert_eq!(task.await.unwrap(), n as u32 * 10);
-        }
+        expect_answers(first, 0).await;
         committer.gate.add_permits(1);
-        for (n, task) in second.into_iter().enumerate() {
-            assert_eq!(task.await.unwrap(), (n as u32 + 8) * 10);
-        }
+        expect_answers(second, 8).await;
     }
 
     #[tokio::test]
@@ -318,8 +317,6 @@ mod tests {
         settle().await;
         assert_eq!(sizes(&committer), [1, 1], "half of one rounds up to one");
         committer.gate.add_permits(2);
-        for (n, task) in first.into_iter().chain(second).enumerate() {
-            assert_eq!(task.await.unwrap(), n as u32 * 10);
-        }
+        expect_answers(first.into_iter().chain(second).collect(), 0).await;
     }
 }
