@@ -48,6 +48,7 @@ pub struct Metrics {
     pub clicks_lost: IntCounter,
     pub click_batch_size: Histogram,
     pub spool_depth: IntGauge,
+    pub spool_refused: IntCounter,
     pub postbacks: IntCounterVec,
     pub postbacks_replayed: IntCounter,
     pub postback_batch_size: Histogram,
@@ -117,6 +118,10 @@ impl Metrics {
             ),
             spool_depth: IntGauge::new("spool_depth", "Records waiting in the spool")
                 .expect("metric"),
+            spool_refused: counter(
+                "spool_refused_total",
+                "Spooled records the database refused, kept in the spool's quarantine",
+            ),
             registry,
         };
         let r = &metrics.registry;
@@ -132,6 +137,7 @@ impl Metrics {
             &metrics.clicks_lost,
             &metrics.postbacks_replayed,
             &metrics.postback_log_pruned,
+            &metrics.spool_refused,
         ] {
             r.register(Box::new(c.clone())).expect("register");
         }

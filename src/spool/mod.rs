@@ -122,6 +122,13 @@ fn is_refusal(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The database refuses the records for what they hold: a data exception
+/// (class 22: a value out of range, a byte it cannot store) or a constraint
+/// (class 23). Written again as they are, they are refused again.
+fn is_poison(e: &anyhow::Error) -> bool {
+    sql_state(e).is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"))
+}
+
 pub struct Spool {
     /// Writers hold it shared while they decide between database and spool
     /// and act on it; the replayer holds it exclusively to drain the last
@@ -277,6 +284,28 @@ impl Spool {
         fs::rename(path, &target)?;
         sync_dir(&self.dir)?;
         self.forget(records);
+        Ok(target)
+    }
+
+    /// Keeps records the database refused beside the quarantined segments,
+    /// one file per segment they came from, for an operator to mend and
+    /// replay (`affrank` replays nothing from there on its own). Fsync'd
+    /// before the caller removes the segment.
+    pub fn set_aside(&self, segment: &Path, records: &[SpoolRecord]) -> io::Result<PathBuf> {
+        let dir = self.dir.join("quarantine");
+        fs::create_dir_all(&dir)?;
+        let mut name = segment.file_stem().unwrap_or_default().to_owned();
+        name.push(".refused");
+        let target = dir.join(name);
+        let mut buf = Vec::new();
+        for record in records {
+            serde_json::to_writer(&mut buf, record).map_err(io::Error::other)?;
+            buf.push(b'\n');
+        }
+        let mut file = OpenOptions::new().create(true).append(true).open(&target)?;
+        file.write_all(&buf)?;
+        file.sync_data()?;
+        sync_dir(&dir)?;
         Ok(target)
     }
 

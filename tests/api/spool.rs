@@ -194,3 +194,69 @@ async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
     );
     drop_database(name);
 }
+
+/// A spooled record the database refuses for what it holds (here a NUL
+/// byte, which PostgreSQL cannot store in text) is set aside; the records
+/// around it are written, and the spool empties instead of holding up every
+/// record behind it for good.
+#[tokio::test]
+async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
+    use affrank::clicks::ClickRow;
+    use affrank::spool::{Spool, SpoolRecord, replay::replay_once};
+    use affrank::telemetry::Metrics;
+
+    let app = spawn_app().await;
+    let site = app.add_site().await;
+    let link = app
+        .register_link(&site, "https://prf.hn/click/camref:1")
+        .await;
+    let click = |session: &str, user_agent: &str| {
+        SpoolRecord::Click(ClickRow {
+            session_id: session.into(),
+            site_id: site.id.clone(),
+            link_id: link.clone(),
+            clicked_at: chrono::Utc::now(),
+            page_url: "https://blog.test/best-shoes/".into(),
+            keyword: None,
+            keyword_source: None,
+            network: None,
+            referrer: None,
+            user_agent: Some(user_agent.into()),
+            visitor_hash: None,
+            is_bot: false,
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let spool = std::sync::Arc::new(Spool::open(dir.path()).unwrap());
+    spool
+        .append(&[
+            click("SpooledBefore0000000001", BROWSER_UA),
+            click("SpooledRefused000000001", "Mozilla/5.0 \0"),
+            click("SpooledAfter00000000001", BROWSER_UA),
+        ])
+        .unwrap();
+    let metrics = Metrics::new();
+
+    let replayed = replay_once(&app.pool, &spool, &metrics).await.unwrap();
+    assert_eq!(replayed, 3, "the whole segment is done with");
+    assert_eq!(spool.pending(), 0);
+    assert!(!spool.has_segments());
+    assert_eq!(
+        app.count("SELECT count(*) FROM clicks WHERE session_id IN ('SpooledBefore0000000001', 'SpooledAfter00000000001')")
+            .await,
+        2
+    );
+    assert_eq!(app.count("SELECT count(*) FROM clicks").await, 2);
+    assert_eq!(metrics.spool_refused.get(), 1);
+    assert_eq!(metrics.clicks_replayed.get(), 2);
+
+    let aside: Vec<_> = std::fs::read_dir(dir.path().join("quarantine"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(aside.len(), 1);
+    let kept = std::fs::read_to_string(&aside[0]).unwrap();
+    assert_eq!(kept.lines().count(), 1);
+    assert!(kept.contains("SpooledRefused000000001"), "{kept}");
+    app.stop().await;
+}
