@@ -58,8 +58,11 @@ impl<C: Committer> Clone for GroupCommit<C> {
     }
 }
 
-/// How a writer with a batch in flight learns that enough items wait: it sets the
-/// length it waits for, and the submitter that queues that many tells it.
+/// How a writer with a batch in flight learns that enough items wait: it
+/// sets the length it waits for, and the submitter that queues that many
+/// tells it. A submitter that read one writer's length may, rarely, tell the
+/// next writer if it happens to wait for the same length: that writer hands
+/// on a little early, once, which costs a smaller batch and nothing else.
 struct Handoff {
     /// `usize::MAX` while no writer waits for a length.
     release_at: AtomicUsize,

@@ -70,7 +70,11 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
     let f = Fixture::new().await;
     // The rival holds row 2, the batch takes row 1 and waits for row 2, and
     // the rival then asks for row 1: a deadlock that the batch's side, with
-    // the shorter deadlock_timeout, detects and loses.
+    // the shorter deadlock_timeout, detects and loses. PostgreSQL looks for
+    // a deadlock once, deadlock_timeout into a wait, so the batch's must
+    // leave the rival time to close the cycle even on a loaded machine: at
+    // 50 ms the look came too early now and then, found no cycle, and left
+    // the rival to find it 10 s later and lose instead.
     let rival = pg_connect(&f.url).await.unwrap();
     rival
         .batch_execute(
@@ -96,7 +100,7 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
             if waiting > 0 {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         rival
             .batch_execute("UPDATE pair SET n = n + 1 WHERE id = 1; COMMIT")
@@ -111,7 +115,7 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
             let client = pg_connect(&url).await?;
             client
                 .batch_execute(
-                    "SET deadlock_timeout = '50ms'; BEGIN;
+                    "SET deadlock_timeout = '1s'; BEGIN;
                      UPDATE pair SET n = n + 10 WHERE id = 1;
                      UPDATE pair SET n = n + 10 WHERE id = 2;
                      COMMIT",
