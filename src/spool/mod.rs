@@ -200,11 +200,7 @@ impl Spool {
 
     /// Appends and fsyncs. Blocking: call from `spawn_blocking`.
     pub fn append(&self, records: &[SpoolRecord]) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(records.len() * 400);
-        for record in records {
-            serde_json::to_writer(&mut buf, record).map_err(io::Error::other)?;
-            buf.push(b'\n');
-        }
+        let buf = encode(records)?;
         let mut current = self.current.lock().expect("spool lock");
         if current.file.is_none() {
             let seq = current.next_seq;
@@ -278,8 +274,7 @@ impl Spool {
     /// Moves a segment that holds unreadable lines aside for an operator,
     /// rather than retrying it forever or deleting what might be recovered.
     pub fn quarantine(&self, path: &Path, records: u64) -> io::Result<PathBuf> {
-        let dir = self.dir.join("quarantine");
-        fs::create_dir_all(&dir)?;
+        let dir = self.quarantine_dir()?;
         let target = dir.join(path.file_name().unwrap_or_default());
         fs::rename(path, &target)?;
         sync_dir(&self.dir)?;
@@ -292,21 +287,21 @@ impl Spool {
     /// replay (`affrank` replays nothing from there on its own). Fsync'd
     /// before the caller removes the segment.
     pub fn set_aside(&self, segment: &Path, records: &[SpoolRecord]) -> io::Result<PathBuf> {
-        let dir = self.dir.join("quarantine");
-        fs::create_dir_all(&dir)?;
+        let dir = self.quarantine_dir()?;
         let mut name = segment.file_stem().unwrap_or_default().to_owned();
         name.push(".refused");
         let target = dir.join(name);
-        let mut buf = Vec::new();
-        for record in records {
-            serde_json::to_writer(&mut buf, record).map_err(io::Error::other)?;
-            buf.push(b'\n');
-        }
         let mut file = OpenOptions::new().create(true).append(true).open(&target)?;
-        file.write_all(&buf)?;
+        file.write_all(&encode(records)?)?;
         file.sync_data()?;
         sync_dir(&dir)?;
         Ok(target)
+    }
+
+    fn quarantine_dir(&self) -> io::Result<PathBuf> {
+        let dir = self.dir.join("quarantine");
+        fs::create_dir_all(&dir)?;
+        Ok(dir)
     }
 
     fn forget(&self, records: u64) {
@@ -316,6 +311,16 @@ impl Spool {
                 Some(p.saturating_sub(records))
             });
     }
+}
+
+/// One JSON record a line, as segments and set-aside files hold them.
+fn encode(records: &[SpoolRecord]) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(records.len() * 400);
+    for record in records {
+        serde_json::to_writer(&mut buf, record).map_err(io::Error::other)?;
+        buf.push(b'\n');
+    }
+    Ok(buf)
 }
 
 /// Reads a sealed segment. A last line that does not parse is the torn tail
