@@ -3,6 +3,7 @@
 //! outside is parsed into a newtype before it reaches SQL or a log line.
 
 use rand::RngExt;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -166,6 +167,52 @@ impl LinkId {
         Self(raw)
     }
 }
+
+/// Ids travel as plain strings (the spool, JSON) and are parsed again on
+/// the way in, so a record read back is held to the same rule as a request.
+macro_rules! serde_as_parsed_string {
+    ($($id:ident),*) => {$(
+        impl Serialize for $id {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $id {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(deserializer)?;
+                Self::parse(&raw).map_err(|e| {
+                    serde::de::Error::custom(format!("{} {e}", stringify!($id)))
+                })
+            }
+        }
+    )*};
+}
+
+serde_as_parsed_string!(SessionId, SiteId, LinkId);
+
+/// Ids are `text` columns.
+macro_rules! to_sql_as_text {
+    ($($id:ident),*) => {$(
+        impl tokio_postgres::types::ToSql for $id {
+            fn to_sql(
+                &self,
+                ty: &tokio_postgres::types::Type,
+                out: &mut bytes::BytesMut,
+            ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+                self.0.as_str().to_sql(ty, out)
+            }
+
+            fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+                <&str as tokio_postgres::types::ToSql>::accepts(ty)
+            }
+
+            tokio_postgres::types::to_sql_checked!();
+        }
+    )*};
+}
+
+to_sql_as_text!(SessionId, SiteId, LinkId);
 
 /// In ASCII order, so base-62 numbers of one length sort bytewise as numbers.
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

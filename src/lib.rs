@@ -1,7 +1,7 @@
 //! AffRank sidecar: rewrites affiliate links, serves the click redirect,
 //! and keeps every click durable even while PostgreSQL is away.
 
-pub mod body;
+pub mod chores;
 pub mod cli;
 pub mod clicks;
 pub mod config;
@@ -9,16 +9,13 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod group_commit;
+pub mod http;
 pub mod ids;
 pub mod links;
 pub mod networks;
-pub mod ops;
 pub mod postbacks;
 pub mod reports;
-pub mod routes;
 pub mod sites;
 pub mod spool;
 pub mod startup;
-pub mod state;
 pub mod telemetry;
-pub mod upkeep;

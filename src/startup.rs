@@ -1,7 +1,9 @@
 //! Builds the whole application from a `Config` and runs it until told to stop.
 
+use crate::chores::{self, Chores};
 use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
+use crate::clicks::replay::{ClickReplay, ClicksArrived};
 use crate::clicks::writer::ClickWriter;
 use crate::config::Config;
 use crate::db::{
@@ -9,15 +11,19 @@ use crate::db::{
     embedded::{Cluster, Ownership},
 };
 use crate::group_commit::Writers;
+use crate::http::state::{AppState, SharedState};
+use crate::links::cache::{LinkCache, RulesCache};
 use crate::links::snapshot;
-use crate::links::sql::recent_links;
 use crate::postbacks::limits::Limits;
+use crate::postbacks::replay::PostbackReplay;
 use crate::postbacks::writer::PostbackWriter;
-use crate::spool::{Spool, replay};
-use crate::state::{AppState, SharedState};
+use crate::postbacks::{Outcome, sql as postback_sql};
+use crate::spool::Spool;
+use crate::spool::replay::{self, Replayers};
 use crate::telemetry::Metrics;
-use crate::upkeep;
 use anyhow::Context;
+use deadpool_postgres::Transaction;
+use futures_util::future::BoxFuture;
 use secrecy::ExposeSecret;
 use std::future::Future;
 use std::sync::Arc;
@@ -33,8 +39,10 @@ pub struct Application {
     writers: Writers,
     postback_writers: Writers,
     spool: Arc<Spool>,
+    replayers: Replayers,
     replay: JoinHandle<()>,
     stop_replay: watch::Sender<bool>,
+    chores: Chores,
     snapshot: std::path::PathBuf,
     /// Dropped last: stops the embedded cluster when this process owns it.
     database: Database,
@@ -116,7 +124,7 @@ impl Application {
         })?;
         let spool =
             Arc::new(Spool::open(config.data_dir.join("spool")).context("cannot open the spool")?);
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(Metrics::new().with_postback_outcomes(Outcome::ALL.map(Outcome::as_str)));
         let health = Arc::new(Health::new());
         let (clicks, writers) = ClickWriter::start(
             pool.clone(),
@@ -134,25 +142,25 @@ impl Application {
             config.postback_writers,
             config.click_batch_max,
         );
+        let replayers = spool_replayers(metrics.clone());
         let (stop_replay, replay_stop_rx) = watch::channel(false);
         let replay = replay::start(
             pool.clone(),
             spool.clone(),
+            replayers.clone(),
             health,
             metrics.clone(),
             replay_stop_rx,
         );
+        let links = Arc::new(LinkCache::new(config.link_cache_capacity));
 
         let state = AppState::new(SharedState {
             pool,
             public_base: config.public_base().into(),
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies.clone().into(),
-            links: moka::future::Cache::builder()
-                .max_capacity(config.link_cache_capacity)
-                .build(),
-            links_generation: Default::default(),
-            rules: moka::sync::Cache::builder().max_capacity(10_000).build(),
+            links: links.clone(),
+            rules: RulesCache::new(),
             clicks,
             postbacks,
             postback_sites: Default::default(),
@@ -174,19 +182,17 @@ impl Application {
         })
         .await??;
         for link in saved {
-            state.remember_link(Arc::new(link)).await;
+            links.remember(Arc::new(link)).await;
         }
-        tokio::spawn(after_database_is_up(
-            state.clone(),
+        let chores = chores::start(
+            state.pool.clone(),
+            state.metrics.clone(),
+            links,
+            snapshot.clone(),
             migrated,
             config.link_cache_capacity,
-        ));
-        tokio::spawn(keep_snapshot(state.clone(), snapshot.clone()));
-        tokio::spawn(upkeep::prune_postback_log(
-            state.clone(),
             config.postback_log_retention_days,
-        ));
-        tokio::spawn(upkeep::match_late_clicks(state.clone()));
+        );
 
         let listener = TcpListener::bind(config.listen)
             .await
@@ -200,8 +206,10 @@ impl Application {
             writers,
             postback_writers,
             spool,
+            replayers,
             replay,
             stop_replay,
+            chores,
             snapshot,
             database,
         })
@@ -214,18 +222,27 @@ impl Application {
     /// Serves until `shutdown` resolves, then finishes in-flight requests,
     /// makes every accepted click durable, and stops its own cluster.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let routes = crate::routes::routes(self.state.clone());
+        let routes = crate::http::routes(self.state.clone());
         warp::serve(routes)
             .incoming(self.listener)
             .graceful(shutdown)
             .run()
             .await;
         tracing::info!("shutting down: draining the click and postback writers");
-        tokio::join!(self.writers.drain(), self.postback_writers.drain());
+        tokio::join!(
+            self.writers.drain(),
+            self.postback_writers.drain(),
+            self.chores.stop()
+        );
         let _ = self.stop_replay.send(true);
         let _ = self.replay.await;
         if self.spool.pending() > 0 {
-            let last = replay::replay_once(&self.state.pool, &self.spool, &self.state.metrics);
+            let last = replay::replay_once(
+                &self.state.pool,
+                &self.spool,
+                &self.replayers,
+                &self.state.metrics,
+            );
             match tokio::time::timeout(Duration::from_secs(10), last).await {
                 Ok(Ok(n)) => tracing::info!(records = n, "replayed the spool before exiting"),
                 _ => tracing::warn!(
@@ -234,7 +251,7 @@ impl Application {
                 ),
             }
         }
-        if let Err(e) = save_snapshot(&self.state, &self.snapshot).await {
+        if let Err(e) = chores::save_snapshot(&self.state.links, &self.snapshot).await {
             tracing::warn!(error = %e, "could not save the link snapshot");
         }
         self.state.pool.close();
@@ -243,64 +260,36 @@ impl Application {
     }
 }
 
-/// Migrates (when start-up could not), then fills the link cache from the
-/// most recently registered links.
-async fn after_database_is_up(state: AppState, migrated: bool, capacity: u64) {
-    if !migrated {
-        loop {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            match db::migrate(&state.pool).await {
-                Ok(_) => {
-                    tracing::info!("the database is back and migrated");
-                    break;
-                }
-                Err(e) => tracing::debug!(error = %e, "still waiting for the database"),
-            }
-        }
-    }
-    tokio::spawn(crate::reports::sealer::run(state.pool.clone()));
-    tokio::spawn(crate::reports::folder::run(state.pool.clone()));
-    let Ok(client) = state.pool.get().await else {
-        return;
-    };
-    match recent_links(&client, capacity.min(100_000) as i64).await {
-        Ok(links) => {
-            let n = links.len();
-            for link in links {
-                state.remember_link(Arc::new(link)).await;
-            }
-            tracing::debug!(links = n, "link cache warmed");
-        }
-        Err(e) => tracing::warn!(error = %e, "could not warm the link cache"),
-    }
+/// The spool's replayer of each kind of record: the click and postback
+/// writers', with replayed clicks matched to the conversions that waited.
+pub fn spool_replayers(metrics: Arc<Metrics>) -> Replayers {
+    Replayers::default()
+        .with(
+            crate::clicks::replay::KIND,
+            Arc::new(ClickReplay {
+                metrics: metrics.clone(),
+                arrived: Arc::new(MatchLateConversions),
+            }),
+        )
+        .with(
+            crate::postbacks::replay::KIND,
+            Arc::new(PostbackReplay { metrics }),
+        )
 }
 
-const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(2);
+/// Replayed clicks take the conversions that came in while they waited in
+/// the spool, in the transaction that writes them.
+struct MatchLateConversions;
 
-async fn keep_snapshot(state: AppState, path: std::path::PathBuf) {
-    let mut saved = 0;
-    loop {
-        tokio::time::sleep(SNAPSHOT_INTERVAL).await;
-        let generation = state
-            .links_generation
-            .load(std::sync::atomic::Ordering::Relaxed);
-        if generation == saved {
-            continue;
-        }
-        match save_snapshot(&state, &path).await {
-            Ok(()) => saved = generation,
-            Err(e) => tracing::warn!(error = %e, "could not save the link snapshot"),
-        }
+impl ClicksArrived for MatchLateConversions {
+    fn clicks_arrived<'a>(
+        &'a self,
+        tx: &'a Transaction<'a>,
+        session_ids: &'a [&'a str],
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            postback_sql::match_late_clicks(tx, Some(session_ids)).await?;
+            Ok(())
+        })
     }
-}
-
-async fn save_snapshot(state: &AppState, path: &std::path::Path) -> std::io::Result<()> {
-    let links: Vec<_> = state.links.iter().map(|(_, link)| link).collect();
-    if links.is_empty() {
-        return Ok(());
-    }
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || snapshot::save(&path, &links))
-        .await
-        .map_err(std::io::Error::other)?
 }

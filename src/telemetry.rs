@@ -149,15 +149,21 @@ impl Metrics {
             .expect("register");
         r.register(Box::new(metrics.postback_batch_size.clone()))
             .expect("register");
-        for outcome in crate::postbacks::Outcome::ALL {
-            // Present from the start, so a dashboard's rate() has a baseline.
-            metrics.postbacks.with_label_values(&[outcome.as_str()]);
-        }
         metrics
     }
 
-    pub fn count_postback(&self, outcome: crate::postbacks::Outcome) {
-        self.postbacks.with_label_values(&[outcome.as_str()]).inc();
+    /// Makes every postback outcome's series present from the start, so a
+    /// dashboard's rate() has a baseline.
+    pub fn with_postback_outcomes<'a>(self, outcomes: impl IntoIterator<Item = &'a str>) -> Self {
+        for outcome in outcomes {
+            self.postbacks.with_label_values(&[outcome]);
+        }
+        self
+    }
+
+    /// Counts one postback by its outcome's label.
+    pub fn count_postback(&self, outcome: &str) {
+        self.postbacks.with_label_values(&[outcome]).inc();
     }
 
     pub fn render(&self) -> String {

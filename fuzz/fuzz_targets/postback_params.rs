@@ -145,10 +145,10 @@ fn check_log(raw: &RawParams) {
 }
 
 fn check_params(p: &PostbackParams) {
-    let sid = &p.session_id;
+    let sid = p.session_id.as_str();
     assert!(
-        !sid.is_empty() && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric()),
-        "session id {sid:?} is not 1 to 64 ASCII letters and digits"
+        !sid.is_empty() && sid.len() <= 24 && sid.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "session id {sid:?} is not 1 to 24 ASCII letters and digits"
     );
     if let Some(amount) = p.amount {
         check_valid_amount(amount);

@@ -1,23 +1,23 @@
-//! Clicks: the `/go/{id}` redirect, the session id minted there, and the
-//! group-commit writer that makes every recorded click durable.
+//! Clicks: what a click records (bots flagged, the visitor's address only
+//! as a daily-salted hash), and the group-commit writer that makes every
+//! recorded click durable.
 
 pub mod bots;
-pub mod filters;
-pub mod handlers;
 pub mod privacy;
+pub mod replay;
 pub mod sql;
-pub mod tagging;
 pub mod writer;
 
+use crate::ids::{LinkId, SessionId, SiteId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One click as written to `clicks` (and, while the database is away, to the spool).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClickRow {
-    pub session_id: String,
-    pub site_id: String,
-    pub link_id: String,
+    pub session_id: SessionId,
+    pub site_id: SiteId,
+    pub link_id: LinkId,
     pub clicked_at: DateTime<Utc>,
     pub page_url: String,
     pub keyword: Option<String>,

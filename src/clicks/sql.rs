@@ -130,9 +130,9 @@ impl<'a> PendingGroups<'a> {
                 keyword,
             );
             let i = *index.entry(key).or_insert_with(|| {
-                groups.site_id.push(&row.site_id);
+                groups.site_id.push(row.site_id.as_str());
                 groups.second.push(second);
-                groups.link_id.push(&row.link_id);
+                groups.link_id.push(row.link_id.as_str());
                 groups.page_url.push(&row.page_url);
                 groups.keyword.push(keyword);
                 groups.clicks.push(0);
@@ -171,13 +171,14 @@ pub async fn insert_clicks_of_existing_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{LinkId, SessionId, SiteId};
     use chrono::TimeZone;
 
     fn click(session: &str, link: &str, keyword: Option<&str>, ms: i64, is_bot: bool) -> ClickRow {
         ClickRow {
-            session_id: session.into(),
-            site_id: "site".into(),
-            link_id: link.into(),
+            session_id: SessionId::parse(session).unwrap(),
+            site_id: SiteId::parse("SiteSiteSiteSiteSite").unwrap(),
+            link_id: LinkId::parse(&format!("{link:0>11}")).unwrap(),
             clicked_at: chrono::Utc
                 .timestamp_millis_opt(1_780_000_000_000 + ms)
                 .unwrap(),
@@ -205,7 +206,7 @@ mod tests {
         let refs: Vec<&ClickRow> = rows.iter().collect();
         let g = PendingGroups::of(&refs);
         let second = |s: i64| chrono::Utc.timestamp_opt(1_780_000_000 + s, 0).unwrap();
-        assert_eq!(g.link_id, ["L1", "L1", "L2"]);
+        assert_eq!(g.link_id, ["000000000L1", "000000000L1", "000000000L2"]);
         assert_eq!(g.second, [second(0), second(1), second(0)]);
         assert_eq!(
             g.keyword,

@@ -11,7 +11,7 @@ mod copy;
 pub mod model;
 
 use crate::clicks::ClickRow;
-use crate::ids::SiteId;
+use crate::ids::{LinkId, SessionId, SiteId};
 use crate::reports::sealer;
 use crate::sites::sql as site_sql;
 use anyhow::Context;
@@ -170,7 +170,7 @@ pub async fn run(pool: &Pool, options: &Options) -> anyhow::Result<Summary> {
             let at = slice_start
                 + Duration::milliseconds(rng.random_range(0..slice.num_milliseconds().max(1)));
             let is_bot = rng.random_bool(BOT_SHARE);
-            let row = click_row(&mut rng, site_id.as_str(), link, at, is_bot);
+            let row = click_row(&mut rng, &site_id, link, at, is_bot);
             if !is_bot && rng.random_bool(options.conversion_rate) {
                 conversions.push(conversion(
                     &mut rng,
@@ -292,19 +292,21 @@ const BOT: &str = "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/ro
 
 fn click_row(
     rng: &mut StdRng,
-    site_id: &str,
+    site_id: &SiteId,
     link: &model::DemoLink,
     at: DateTime<Utc>,
     is_bot: bool,
 ) -> ClickRow {
     ClickRow {
-        session_id: rng
-            .sample_iter(Alphanumeric)
-            .take(20)
-            .map(char::from)
-            .collect(),
-        site_id: site_id.to_owned(),
-        link_id: link.id.clone(),
+        session_id: SessionId::parse(
+            &rng.sample_iter(Alphanumeric)
+                .take(20)
+                .map(char::from)
+                .collect::<String>(),
+        )
+        .expect("20 alphanumerics"),
+        site_id: site_id.clone(),
+        link_id: LinkId::from_trusted(link.id.clone()),
         clicked_at: at,
         page_url: link.page_url.clone(),
         keyword: link.keyword.clone(),
@@ -329,9 +331,9 @@ fn conversion(
     // Exponential delay, half a day on average.
     let minutes = -rng.random::<f64>().max(1e-9).ln() * 720.0;
     let received = (click.clicked_at + Duration::minutes(minutes as i64)).min(end_at);
-    let mut c = conversion_at(rng, site, &click.session_id, received, seed, n);
+    let mut c = conversion_at(rng, site, click.session_id.as_str(), received, seed, n);
     c.click = Some(Attribution {
-        link_id: click.link_id.clone(),
+        link_id: click.link_id.as_str().to_owned(),
         page_url: click.page_url.clone(),
         keyword: click.keyword.clone(),
         clicked_at: click.clicked_at,

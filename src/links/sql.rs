@@ -1,5 +1,5 @@
 use super::rewrite::FoundLink;
-use crate::clicks::tagging::{RedirectTemplate, tag_url};
+use super::tagging::{RedirectTemplate, tag_url};
 use crate::ids::{LinkId, SessionId, SiteId};
 use crate::networks::Network;
 use deadpool_postgres::GenericClient;

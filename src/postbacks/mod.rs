@@ -7,14 +7,14 @@
 //! log row. While the database is away the record is spooled and settled
 //! by the same code when it is back, so a replay is deduplicated too.
 
-pub mod filters;
-pub mod handlers;
 pub mod limits;
 pub mod params;
+pub mod replay;
 pub mod sites;
 pub mod sql;
 pub mod writer;
 
+use crate::ids::SessionId;
 use chrono::{DateTime, Utc};
 use params::Status;
 use rust_decimal::Decimal;
@@ -80,7 +80,7 @@ impl Outcome {
 /// A conversion as the network reported it, already in the site's currency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewConversion {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub transaction_id: Option<String>,
     pub event: String,
     pub status: Status,

@@ -6,6 +6,7 @@
 //! thrown), and `RawParams::validate` then says what is wrong, naming the
 //! parameter, only to a caller whose token was right.
 
+use crate::ids::SessionId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -85,7 +86,7 @@ impl Status {
 /// A postback that passed validation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PostbackParams {
-    pub session_id: String,
+    pub session_id: SessionId,
     /// `None`: absent. Never negative.
     pub amount: Option<Decimal>,
     pub transaction_id: Option<String>,
@@ -300,12 +301,15 @@ impl RawParams {
             )
         })?;
         check_not_macro(sid_name, session_id)?;
-        if !session_id.bytes().all(|b| b.is_ascii_alphanumeric()) || session_id.len() > 64 {
-            return Err(ParamError::new(
+        let session_id = SessionId::parse(session_id).map_err(|e| {
+            ParamError::new(
                 sid_name,
-                "a session id is letters and digits only (at most 64)",
-            ));
-        }
+                format!(
+                    "a session id is letters and digits only, at most {} ({e})",
+                    SessionId::MAX_LEN
+                ),
+            )
+        })?;
         let amount = match self.one(AMOUNT)? {
             None => None,
             Some((name, text)) => {
@@ -356,7 +360,7 @@ impl RawParams {
             },
         };
         Ok(PostbackParams {
-            session_id: session_id.to_owned(),
+            session_id,
             amount,
             transaction_id,
             currency,
@@ -525,7 +529,7 @@ mod tests {
     fn every_alias_and_any_case_is_read() {
         for name in SESSION_ID {
             let p = query(&format!("{}=abc123&token=t", name.to_uppercase())).unwrap();
-            assert_eq!(p.session_id, "abc123");
+            assert_eq!(p.session_id.as_str(), "abc123");
         }
         for name in AMOUNT {
             let p = query(&format!("sid=a&{name}=3.20")).unwrap();
@@ -578,7 +582,7 @@ mod tests {
         assert_eq!(raw.validate().unwrap_err().parameter, "sid");
         let mut same = RawParams::default();
         same.add_body(Some("application/json"), br#"{"sid":"a","SID":"a"}"#);
-        assert_eq!(same.validate().unwrap().session_id, "a");
+        assert_eq!(same.validate().unwrap().session_id.as_str(), "a");
     }
 
     #[test]

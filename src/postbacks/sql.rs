@@ -27,7 +27,7 @@ impl Key {
             Some(t) => Self::Transaction(site_id.to_owned(), t.clone()),
             None => Self::SessionEvent(
                 site_id.to_owned(),
-                c.session_id.clone(),
+                c.session_id.as_str().to_owned(),
                 c.event.to_lowercase(),
             ),
         }

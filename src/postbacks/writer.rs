@@ -72,13 +72,13 @@ impl Committer for PostbackBatches {
         let spooled = || {
             records
                 .iter()
-                .map(|r| SpoolRecord::Postback(r.clone()))
+                .map(|r| SpoolRecord::encode(super::replay::KIND, r))
                 .collect()
         };
         match commit_or_spool(&self.spool, &self.health, settle, spooled).await {
             Ok(Landed::Committed(settled)) => {
                 for s in &settled {
-                    self.metrics.count_postback(s.outcome);
+                    self.metrics.count_postback(s.outcome.as_str());
                 }
                 settled.into_iter().map(Ok).collect()
             }
@@ -92,7 +92,7 @@ impl Committer for PostbackBatches {
                         // A refusal (400/401/404) stays a refusal; only its
                         // log row waits in the spool.
                         let outcome = if queued { Outcome::Queued } else { r.outcome };
-                        self.metrics.count_postback(outcome);
+                        self.metrics.count_postback(outcome.as_str());
                         Ok(Settled {
                             outcome,
                             conversion_id: None,

@@ -4,12 +4,11 @@
 //! Small click statements reach the rollups through `report_click_pending`
 //! (migration 0005): every report folds its site's pending clicks first.
 
+pub mod answer;
 pub mod combine;
 pub mod csv;
 pub mod figures;
-pub mod filters;
-pub mod folder;
-pub mod handlers;
+pub mod fold;
 pub mod params;
 pub mod plan;
 pub mod raw;

@@ -1,10 +1,8 @@
-//! Sites: creation (CLI), the settings the plugin reads and writes, and the
-//! Bearer-key authentication every plugin endpoint goes through.
+//! Sites: creation (CLI), their settings and how they change, and the
+//! lookups authentication goes through.
 
-pub mod auth;
-pub mod filters;
-pub mod handlers;
 pub mod model;
+pub mod settings;
 pub mod sql;
 
 pub use model::{LinkRule, RelPolicy, RuleKind, Site, SiteSettings};

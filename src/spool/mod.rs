@@ -6,12 +6,15 @@
 //! deleted once their rows have committed. Replaying is idempotent (rows are
 //! keyed by session id), so a crash between commit and delete only means a
 //! segment is replayed twice, never that a row is counted twice.
+//!
+//! The spool knows no feature: a record is a kind and the fields its writer
+//! gave it, and replay hands each run of one kind to the `replay::Replay`
+//! registered for that kind (the click and postback writers).
 
 pub mod replay;
 
-use crate::clicks::ClickRow;
 use crate::db::Health;
-use crate::postbacks::PostbackRecord;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -19,11 +22,44 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// One spooled record. On disk one JSON object a line, `{"kind": "click",
+/// …the writer's fields}`, as segments written before this type was opaque.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SpoolRecord {
-    Click(ClickRow),
-    Postback(PostbackRecord),
+pub struct SpoolRecord {
+    pub kind: String,
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A spooled record that does not read back as its kind's type: refused on
+/// every try, so it is set aside like a record the database refuses.
+#[derive(Debug, thiserror::Error)]
+#[error("a spooled {kind} record does not read back: {reason}")]
+pub struct Undecodable {
+    pub kind: String,
+    pub reason: String,
+}
+
+impl SpoolRecord {
+    /// `value` must serialise to a JSON object (a struct); its fields sit
+    /// beside `kind`, so it must not have a field of that name.
+    pub fn encode<T: Serialize>(kind: &str, value: &T) -> Self {
+        let fields = match serde_json::to_value(value) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            other => panic!("a spooled {kind} must serialise to an object, not {other:?}"),
+        };
+        Self {
+            kind: kind.to_owned(),
+            fields,
+        }
+    }
+
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Undecodable> {
+        T::deserialize(serde_json::Value::Object(self.fields.clone())).map_err(|e| Undecodable {
+            kind: self.kind.clone(),
+            reason: e.to_string(),
+        })
+    }
 }
 
 /// Where a batch ended up.
@@ -126,7 +162,9 @@ fn is_refusal(e: &anyhow::Error) -> bool {
 /// (class 22: a value out of range, a byte it cannot store) or a constraint
 /// (class 23). Written again as they are, they are refused again.
 fn is_poison(e: &anyhow::Error) -> bool {
-    sql_state(e).is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"))
+    e.chain().any(|cause| cause.is::<Undecodable>())
+        || sql_state(e)
+            .is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"))
 }
 
 pub struct Spool {
@@ -385,23 +423,36 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Probe {
+        session_id: String,
+        keyword: Option<String>,
+    }
 
     fn record(n: usize) -> SpoolRecord {
-        SpoolRecord::Click(ClickRow {
-            session_id: format!("s{n}"),
-            site_id: "site".into(),
-            link_id: "link".into(),
-            clicked_at: Utc::now(),
-            page_url: "https://blog.test/".into(),
-            keyword: Some("k \"quoted\"\n".into()),
-            keyword_source: None,
-            network: None,
-            referrer: None,
-            user_agent: None,
-            visitor_hash: None,
-            is_bot: false,
-        })
+        SpoolRecord::encode(
+            "probe",
+            &Probe {
+                session_id: format!("s{n}"),
+                keyword: Some("k \"quoted\"\n".into()),
+            },
+        )
+    }
+
+    #[test]
+    fn a_record_keeps_its_kind_beside_its_fields_and_reads_back() {
+        let line = serde_json::to_string(&record(7)).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&line).unwrap(),
+            serde_json::json!({"kind": "probe", "session_id": "s7", "keyword": "k \"quoted\"\n"}),
+            "the kind sits beside the fields, as segments of earlier versions have it"
+        );
+        let back: SpoolRecord = serde_json::from_str(&line).unwrap();
+        assert_eq!(back.decode::<Probe>().unwrap().session_id, "s7");
+        let wrong = SpoolRecord::encode("probe", &serde_json::json!({"session_id": 3}));
+        let e = wrong.decode::<Probe>().unwrap_err();
+        assert!(is_poison(&anyhow::Error::new(e)), "an undecodable record is set aside");
     }
 
     #[test]
@@ -418,10 +469,7 @@ mod tests {
         let sessions: Vec<String> = all
             .iter()
             .flat_map(|p| spool.read(p).unwrap().records)
-            .map(|r| match r {
-                SpoolRecord::Click(c) => c.session_id,
-                SpoolRecord::Postback(_) => unreachable!("only clicks were appended"),
-            })
+            .map(|r| r.decode::<Probe>().unwrap().session_id)
             .collect();
         assert_eq!(sessions, ["s1", "s2", "s3"]);
         spool.remove(&all[0], 2).unwrap();
@@ -458,7 +506,7 @@ mod tests {
         spool.append(&[record(1)]).unwrap();
         let sealed = spool.seal().unwrap();
         let text = std::fs::read_to_string(&sealed[0]).unwrap();
-        std::fs::write(&sealed[0], format!("{{\"kind\":\"unknown\"}}\n{text}")).unwrap();
+        std::fs::write(&sealed[0], format!("{{\"no_kind\":1}}\n{text}")).unwrap();
         let segment = spool.read(&sealed[0]).unwrap();
         assert_eq!((segment.records.len(), segment.corrupt_lines), (1, 1));
         let moved = spool.quarantine(&sealed[0], 1).unwrap();

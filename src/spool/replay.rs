@@ -2,13 +2,11 @@
 //! oldest segment first, and deletes each segment after its rows commit.
 
 use super::{Spool, SpoolRecord, is_poison};
-use crate::clicks::ClickRow;
-use crate::clicks::sql::insert_clicks_of_existing_links;
 use crate::db::Health;
-use crate::postbacks::{PostbackRecord, sql as postback_sql};
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
-use std::future::Future;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -23,6 +21,7 @@ const INTERVAL: Duration = Duration::from_millis(250);
 pub fn start(
     pool: Pool,
     spool: Arc<Spool>,
+    replayers: Replayers,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
     mut shutdown: watch::Receiver<bool>,
@@ -34,14 +33,14 @@ pub fn start(
                 // tail goes with writers held back, so they can switch to the
                 // database without overtaking spooled clicks, even under a
                 // steady stream that would otherwise keep the spool non-empty.
-                let mut result = replay_once(&pool, &spool, &metrics).await;
+                let mut result = replay_once(&pool, &spool, &replayers, &metrics).await;
                 if result.is_ok() && spool.pending() > 0 && spool.pending() <= FINAL_DRAIN_MAX {
                     // Bounded: a database that stalls here must not hold
                     // every click waiting behind the lock.
                     let _exclusive = spool.order.write().await;
                     result = match tokio::time::timeout(
                         FINAL_DRAIN_TIMEOUT,
-                        replay_once(&pool, &spool, &metrics),
+                        replay_once(&pool, &spool, &replayers, &metrics),
                     )
                     .await
                     {
@@ -73,6 +72,7 @@ pub fn start(
 pub async fn replay_once(
     pool: &Pool,
     spool: &Arc<Spool>,
+    replayers: &Replayers,
     metrics: &Metrics,
 ) -> anyhow::Result<u64> {
     let mut client = pool.get().await?;
@@ -83,7 +83,7 @@ pub async fn replay_once(
         let reader = spool.clone();
         let at = path.clone();
         let segment = tokio::task::spawn_blocking(move || reader.read(&at)).await??;
-        let refused = write_in_order(&mut client, &segment.records, metrics).await?;
+        let refused = write_in_order(&mut client, &segment.records, replayers).await?;
         let count = segment.records.len() as u64;
         let keeper = spool.clone();
         if !refused.is_empty() {
@@ -107,127 +107,60 @@ pub async fn replay_once(
     Ok(total)
 }
 
-/// Writes a segment's records in their order: each run of clicks, then each
-/// run of postbacks, so a postback spooled after its click finds it.
-/// Returns the records the database refused (`write_or_refuse`).
+/// Writes one kind of spooled record: one chunk per transaction. The click
+/// and postback writers implement it; the spool knows only the kind.
+pub trait Replay: Send + Sync {
+    /// Writes `chunk` in one transaction; returns how many records it added.
+    /// A record that does not decode is `super::Undecodable`.
+    fn write<'a>(
+        &'a self,
+        client: &'a mut deadpool_postgres::Client,
+        chunk: &'a [&'a SpoolRecord],
+    ) -> BoxFuture<'a, anyhow::Result<u64>>;
+
+    /// Called once per run with the records written and skipped, for the
+    /// writer's own metrics and logs.
+    fn replayed(&self, written: u64, of: usize) {
+        let _ = (written, of);
+    }
+}
+
+/// The replayer of each kind.
+#[derive(Clone, Default)]
+pub struct Replayers(HashMap<String, Arc<dyn Replay>>);
+
+impl Replayers {
+    pub fn with(mut self, kind: &str, replay: Arc<dyn Replay>) -> Self {
+        self.0.insert(kind.to_owned(), replay);
+        self
+    }
+}
+
+/// Writes a segment's records in their order, a run of one kind at a time,
+/// so a postback spooled after its click finds it. Returns the records the
+/// database refused (`write_or_refuse`) and those of a kind nobody replays.
 async fn write_in_order(
     client: &mut deadpool_postgres::Client,
     records: &[SpoolRecord],
-    metrics: &Metrics,
+    replayers: &Replayers,
 ) -> anyhow::Result<Vec<SpoolRecord>> {
     let mut refused = Vec::new();
     let mut rest = records;
     while let Some(first) = rest.first() {
-        let run = rest
-            .iter()
-            .take_while(|r| std::mem::discriminant(*r) == std::mem::discriminant(first))
-            .count();
+        let run = rest.iter().take_while(|r| r.kind == first.kind).count();
         let (this, next) = rest.split_at(run);
         rest = next;
-        match first {
-            SpoolRecord::Click(_) => {
-                let clicks: Vec<&ClickRow> = this
-                    .iter()
-                    .filter_map(|r| match r {
-                        SpoolRecord::Click(c) => Some(c),
-                        SpoolRecord::Postback(_) => None,
-                    })
-                    .collect();
-                refused.extend(replay_clicks(client, &clicks, metrics).await?);
-            }
-            SpoolRecord::Postback(_) => {
-                let postbacks: Vec<&PostbackRecord> = this
-                    .iter()
-                    .filter_map(|r| match r {
-                        SpoolRecord::Postback(p) => Some(p),
-                        SpoolRecord::Click(_) => None,
-                    })
-                    .collect();
-                refused.extend(replay_postbacks(client, &postbacks, metrics).await?);
-            }
-        }
+        let Some(replay) = replayers.0.get(&first.kind) else {
+            tracing::error!(kind = first.kind, records = run, "no replayer for this kind of spooled record; setting it aside");
+            refused.extend(this.iter().cloned());
+            continue;
+        };
+        let run: Vec<&SpoolRecord> = this.iter().collect();
+        let (written, rejected) = write_or_refuse(client, &run, replay.as_ref()).await?;
+        replay.replayed(written, run.len() - rejected.len());
+        refused.extend(rejected.into_iter().cloned());
     }
     Ok(refused)
-}
-
-async fn replay_clicks(
-    client: &mut deadpool_postgres::Client,
-    clicks: &[&ClickRow],
-    metrics: &Metrics,
-) -> anyhow::Result<Vec<SpoolRecord>> {
-    let (written, refused) = write_or_refuse(client, clicks, metrics).await?;
-    metrics.clicks_replayed.inc_by(written);
-    let skipped = (clicks.len() - refused.len()) as u64 - written;
-    if skipped > 0 {
-        tracing::info!(
-            skipped,
-            "spooled clicks already present or whose link is gone"
-        );
-    }
-    Ok(refused
-        .into_iter()
-        .cloned()
-        .map(SpoolRecord::Click)
-        .collect())
-}
-
-/// Settles spooled postbacks exactly as the live path would: through the
-/// same dedupe, so one that was also committed before the outage (or is
-/// replayed twice after a crash) counts once.
-async fn replay_postbacks(
-    client: &mut deadpool_postgres::Client,
-    postbacks: &[&PostbackRecord],
-    metrics: &Metrics,
-) -> anyhow::Result<Vec<SpoolRecord>> {
-    let (written, refused) = write_or_refuse(client, postbacks, metrics).await?;
-    metrics.postbacks_replayed.inc_by(written);
-    Ok(refused
-        .into_iter()
-        .cloned()
-        .map(SpoolRecord::Postback)
-        .collect())
-}
-
-/// A kind of spooled record, written a chunk per transaction.
-trait Replayed: Sync + Sized {
-    /// Returns how many records the chunk added.
-    fn write<'a>(
-        client: &'a mut deadpool_postgres::Client,
-        chunk: &'a [&'a Self],
-        metrics: &'a Metrics,
-    ) -> impl Future<Output = anyhow::Result<u64>> + Send + 'a;
-}
-
-impl Replayed for ClickRow {
-    async fn write(
-        client: &mut deadpool_postgres::Client,
-        chunk: &[&Self],
-        _metrics: &Metrics,
-    ) -> anyhow::Result<u64> {
-        let tx = client.transaction().await?;
-        let written = insert_clicks_of_existing_links(&tx, chunk).await?;
-        // Conversions that came in while these clicks waited here.
-        let sessions: Vec<&str> = chunk.iter().map(|c| c.session_id.as_str()).collect();
-        postback_sql::match_late_clicks(&tx, Some(&sessions)).await?;
-        tx.commit().await?;
-        Ok(written)
-    }
-}
-
-impl Replayed for PostbackRecord {
-    async fn write(
-        client: &mut deadpool_postgres::Client,
-        chunk: &[&Self],
-        metrics: &Metrics,
-    ) -> anyhow::Result<u64> {
-        let tx = client.transaction().await?;
-        let settled = postback_sql::settle(&tx, chunk).await?;
-        tx.commit().await?;
-        for s in &settled {
-            metrics.count_postback(s.outcome);
-        }
-        Ok(chunk.len() as u64)
-    }
 }
 
 /// Writes `records` a chunk per transaction; returns how many were added
@@ -237,15 +170,15 @@ impl Replayed for PostbackRecord {
 /// is refused on every try, and left in the spool it would hold up every
 /// record behind it for good. Any other failure (the database away, a
 /// deadlock) ends the replay, to be tried again.
-async fn write_or_refuse<'r, T: Replayed>(
+async fn write_or_refuse<'r>(
     client: &mut deadpool_postgres::Client,
-    records: &[&'r T],
-    metrics: &Metrics,
-) -> anyhow::Result<(u64, Vec<&'r T>)> {
+    records: &[&'r SpoolRecord],
+    replay: &dyn Replay,
+) -> anyhow::Result<(u64, Vec<&'r SpoolRecord>)> {
     let mut written = 0;
     let mut refused = Vec::new();
     for chunk in records.chunks(CHUNK) {
-        match T::write(client, chunk, metrics).await {
+        match replay.write(client, chunk).await {
             Ok(n) => {
                 written += n;
                 continue;
@@ -260,7 +193,7 @@ async fn write_or_refuse<'r, T: Replayed>(
             Err(e) => return Err(e),
         }
         for record in chunk {
-            match T::write(client, std::slice::from_ref(record), metrics).await {
+            match replay.write(client, std::slice::from_ref(record)).await {
                 Ok(n) => written += n,
                 Err(e) if is_poison(&e) => {
                     tracing::error!(

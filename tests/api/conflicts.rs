@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use affrank::clicks::ClickRow;
+use affrank::ids::{LinkId, SessionId, SiteId};
 use affrank::db::Health;
 use affrank::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use std::sync::Arc;
@@ -11,10 +12,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 fn a_click() -> Vec<SpoolRecord> {
-    vec![SpoolRecord::Click(ClickRow {
-        session_id: "ConflictClick000000001".into(),
-        site_id: "S".repeat(20),
-        link_id: "L".repeat(11),
+    vec![SpoolRecord::encode("click", &ClickRow {
+        session_id: SessionId::parse("ConflictClick000000001").unwrap(),
+        site_id: SiteId::parse(&"S".repeat(20)).unwrap(),
+        link_id: LinkId::parse(&"L".repeat(11)).unwrap(),
         clicked_at: chrono::Utc::now(),
         page_url: "https://blog.test/".into(),
         keyword: None,

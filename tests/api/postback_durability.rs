@@ -218,6 +218,7 @@ async fn acknowledged_postbacks_survive_kill_9() {
 #[tokio::test]
 async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     use affrank::clicks::ClickRow;
+    use affrank::ids::{LinkId, SessionId, SiteId};
     use affrank::spool::{Spool, SpoolRecord};
     let name = create_database().await;
     let url = database_url(&name);
@@ -241,10 +242,10 @@ async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     let other = tempfile::tempdir().unwrap();
     let spool = Spool::open(other.path().join("spool")).unwrap();
     spool
-        .append(&[SpoolRecord::Click(ClickRow {
-            session_id: "LateClick0000000001".into(),
-            site_id: site.id.clone(),
-            link_id: link.clone(),
+        .append(&[SpoolRecord::encode("click", &ClickRow {
+            session_id: SessionId::parse("LateClick0000000001").unwrap(),
+            site_id: SiteId::parse(&site.id).unwrap(),
+            link_id: LinkId::parse(&link).unwrap(),
             clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
             page_url: "https://blog.test/best-shoes/".into(),
             keyword: Some("late keyword".into()),

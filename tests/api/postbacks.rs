@@ -755,7 +755,7 @@ async fn repeats_within_one_batch_settle_in_arrival_order() {
         method: "GET".into(),
         params: json!({"oid": oid}),
         conversion: (outcome == Outcome::Queued).then(|| NewConversion {
-            session_id: "Batch1".into(),
+            session_id: affrank::ids::SessionId::parse("Batch1").unwrap(),
             transaction_id: oid.map(str::to_owned),
             event: String::new(),
             status,

@@ -202,6 +202,7 @@ async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
 #[tokio::test]
 async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
     use affrank::clicks::ClickRow;
+    use affrank::ids::{LinkId, SessionId, SiteId};
     use affrank::spool::{Spool, SpoolRecord, replay::replay_once};
     use affrank::telemetry::Metrics;
 
@@ -211,10 +212,10 @@ async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
         .register_link(&site, "https://prf.hn/click/camref:1")
         .await;
     let click = |session: &str, user_agent: &str| {
-        SpoolRecord::Click(ClickRow {
-            session_id: session.into(),
-            site_id: site.id.clone(),
-            link_id: link.clone(),
+        SpoolRecord::encode("click", &ClickRow {
+            session_id: SessionId::parse(session).unwrap(),
+            site_id: SiteId::parse(&site.id).unwrap(),
+            link_id: LinkId::parse(&link).unwrap(),
             clicked_at: chrono::Utc::now(),
             page_url: "https://blog.test/best-shoes/".into(),
             keyword: None,
@@ -237,7 +238,9 @@ async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
         .unwrap();
     let metrics = Metrics::new();
 
-    let replayed = replay_once(&app.pool, &spool, &metrics).await.unwrap();
+    let metrics = std::sync::Arc::new(metrics);
+    let replayers = affrank::startup::spool_replayers(metrics.clone());
+    let replayed = replay_once(&app.pool, &spool, &replayers, &metrics).await.unwrap();
     assert_eq!(replayed, 3, "the whole segment is done with");
     assert_eq!(spool.pending(), 0);
     assert!(!spool.has_segments());

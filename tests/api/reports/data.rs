@@ -3,6 +3,7 @@
 //! seeded random data set made of them.
 
 use affrank::clicks::ClickRow;
+use affrank::ids::{LinkId, SessionId, SiteId};
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::GenericClient;
 use rand::rngs::StdRng;
@@ -48,9 +49,9 @@ pub fn click(
     is_bot: bool,
 ) -> ClickRow {
     ClickRow {
-        session_id: session.to_owned(),
-        site_id: site_id.to_owned(),
-        link_id: link.id.clone(),
+        session_id: SessionId::parse(session).expect("a session id"),
+        site_id: SiteId::parse(site_id).expect("a site id"),
+        link_id: LinkId::parse(&link.id).expect("a link id"),
         clicked_at: at,
         page_url: link.page_url.clone(),
         keyword: link.keyword.clone(),
@@ -203,7 +204,7 @@ impl Dataset {
             }
             insert_clicks(client, &rows).await;
             for (session, at) in converted {
-                data.convert(client, &session, at).await;
+                data.convert(client, session.as_str(), at).await;
             }
         }
         // Postbacks whose click never arrives.
@@ -300,7 +301,7 @@ impl Dataset {
             .collect();
         for row in rows.iter().take(10) {
             let at = row.clicked_at + Duration::hours(2);
-            self.convert(client, &row.session_id, at).await;
+            self.convert(client, row.session_id.as_str(), at).await;
         }
         insert_clicks(client, &rows).await;
         late_match(client, &self.site_id).await;

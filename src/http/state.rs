@@ -3,8 +3,7 @@
 use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
 use crate::clicks::writer::ClickWriter;
-use crate::links::CompiledRules;
-use crate::links::sql::LinkTarget;
+use crate::links::cache::{LinkCache, RulesCache};
 use crate::postbacks::limits::Limits;
 use crate::postbacks::sites::PostbackSites;
 use crate::postbacks::writer::PostbackWriter;
@@ -38,12 +37,8 @@ pub struct SharedState {
     pub trusted_proxies: Arc<[IpAddr]>,
     /// `/go/` answers from here, so redirects keep working while the
     /// database is away.
-    pub links: moka::future::Cache<String, Arc<LinkTarget>>,
-    /// Bumped by every `remember_link`, so the snapshot is rewritten only
-    /// when the cache changed.
-    pub links_generation: std::sync::atomic::AtomicU64,
-    /// Compiled link rules per (site, settings version).
-    pub rules: moka::sync::Cache<(String, i32), Arc<CompiledRules>>,
+    pub links: Arc<LinkCache>,
+    pub rules: RulesCache,
     pub clicks: ClickWriter,
     pub postbacks: PostbackWriter,
     pub postback_sites: PostbackSites,
@@ -52,12 +47,4 @@ pub struct SharedState {
     pub bots: Arc<BotDetector>,
     pub visitors: Arc<VisitorHasher>,
     pub metrics: Arc<Metrics>,
-}
-
-impl SharedState {
-    pub async fn remember_link(&self, link: Arc<LinkTarget>) {
-        self.links.insert(link.id.as_str().to_owned(), link).await;
-        self.links_generation
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
 }

@@ -1,17 +1,34 @@
-use super::CompiledRules;
-use super::rewrite::{RewriteContext, rewrite as rewrite_html};
-use super::sql::{self, LinkTarget};
+//! `POST /api/v1/rewrite`: the plugin's post HTML with its affiliate links
+//! pointed at `/go/{id}`, each link registered.
+
+use super::auth::authenticate;
+use super::body::limited;
+use super::filters::api_key;
+use super::recover::respond;
+use super::state::AppState;
+use super::with_state;
 use crate::error::ApiError;
+use crate::links::rewrite::{RewriteContext, rewrite as rewrite_html};
+use crate::links::sql::{self, LinkTarget};
 use crate::networks::Network;
-use crate::sites::Site;
-use crate::sites::auth::authenticate;
-use crate::sites::handlers::tracking_base;
-use crate::state::AppState;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
-use warp::Reply;
+use warp::{Filter, Reply};
+
+/// POST /api/v1/rewrite
+pub fn rewrite(
+    state: AppState,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
+    let limit = state.max_body_bytes;
+    warp::path!("api" / "v1" / "rewrite")
+        .and(warp::post())
+        .and(with_state(state))
+        .and(api_key())
+        .and(limited(limit))
+        .then(|state, key, body| async move { respond(handle(state, key, body).await) })
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +45,7 @@ struct RewriteRequest {
 
 const MAX_KEYWORD_CHARS: usize = 200;
 
-pub async fn rewrite(
+async fn handle(
     state: AppState,
     key: Option<String>,
     body: Bytes,
@@ -44,14 +61,14 @@ pub async fn rewrite(
         let keyword = request.keyword.clone();
         let keyword_source = request.keyword_source.clone();
         tokio::task::spawn_blocking(move || {
-            let rules = compiled_rules(&state, &site);
+            let rules = state.rules.get_or_compile(&site);
             let keyword = keyword.as_deref().map(str::trim).filter(|k| !k.is_empty());
             rewrite_html(
                 &html,
                 &RewriteContext {
                     site: &site.id,
                     rules: &rules,
-                    tracking_base: tracking_base(&state, &site),
+                    tracking_base: site.tracking_base(&state.public_base),
                     rel_policy: site.settings.rel_policy,
                     page_url: &page_url,
                     keyword,
@@ -84,7 +101,7 @@ pub async fn rewrite(
             network: link.network,
             redirect: Default::default(),
         };
-        state.remember_link(Arc::new(target)).await;
+        state.links.remember(Arc::new(target)).await;
     }
     let links: Vec<_> = rewritten
         .links
@@ -137,11 +154,4 @@ fn parse_request(body: &[u8]) -> Result<RewriteRequest, ApiError> {
         ));
     }
     Ok(request)
-}
-
-fn compiled_rules(state: &AppState, site: &Site) -> Arc<CompiledRules> {
-    let key = (site.id.as_str().to_owned(), site.settings_version);
-    state.rules.get_with(key, || {
-        Arc::new(CompiledRules::compile(&site.settings.link_rules))
-    })
 }

@@ -1,32 +1,81 @@
-use super::ClickRow;
-use super::privacy::client_ip;
+//! `GET /go/{link_id}`: the click. The visitor is redirected whenever the
+//! link is known; the click is recorded on the way.
+
+use super::client_addr::client_ip;
+use super::filters::optional_header;
+use super::state::AppState;
+use crate::clicks::ClickRow;
 use crate::ids::{LinkId, SessionId};
 use crate::links::sql::{LinkTarget, find_link};
 use crate::networks::Network;
-use crate::state::AppState;
 use std::net::IpAddr;
 use std::sync::Arc;
-use warp::http::{HeaderValue, StatusCode, header};
+use warp::Filter;
+use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::Response;
 
-pub struct ClickRequest {
-    pub link_id: String,
-    pub is_head: bool,
-    pub headers: ClickHeaders,
-    pub peer: Option<IpAddr>,
+/// GET /go/{link_id} (also HEAD)
+pub fn go(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("go" / String)
+        .and(warp::get().or(warp::head()).unify())
+        .and(warp::method())
+        .and(click_headers())
+        .and(warp::addr::remote())
+        .and(super::with_state(state))
+        .then(
+            |link_id: String, method: Method, headers, peer: Option<std::net::SocketAddr>, state| {
+                let request = ClickRequest {
+                    link_id,
+                    is_head: method == Method::HEAD,
+                    headers,
+                    peer: peer.map(|p| p.ip()),
+                };
+                handle(state, request)
+            },
+        )
 }
 
-pub struct ClickHeaders {
-    pub user_agent: Option<String>,
-    pub referrer: Option<String>,
-    pub forwarded_for: Option<String>,
+/// The request headers a click reads, and nothing more.
+fn click_headers() -> impl Filter<Extract = (ClickHeaders,), Error = std::convert::Infallible> + Copy {
+    optional_header("user-agent")
+        .and(optional_header("referer"))
+        .and(optional_header("x-forwarded-for"))
+        .and(optional_header("sec-purpose"))
+        .and(optional_header("purpose"))
+        .and(optional_header("x-purpose"))
+        .and(optional_header("x-moz"))
+        .map(
+            |user_agent, referrer, forwarded_for, sec_purpose, purpose, x_purpose, x_moz| {
+                ClickHeaders {
+                    user_agent,
+                    referrer,
+                    forwarded_for,
+                    purposes: [sec_purpose, purpose, x_purpose, x_moz],
+                }
+            },
+        )
+}
+
+struct ClickRequest {
+    link_id: String,
+    is_head: bool,
+    headers: ClickHeaders,
+    peer: Option<IpAddr>,
+}
+
+struct ClickHeaders {
+    user_agent: Option<String>,
+    referrer: Option<String>,
+    forwarded_for: Option<String>,
     /// `Sec-Purpose`, `Purpose`, `X-Purpose`, `X-Moz`.
-    pub purposes: [Option<String>; 4],
+    purposes: [Option<String>; 4],
 }
 
 /// The visitor is always redirected if the link is known: a click that could
 /// not be recorded costs us a data point, never the blogger a sale.
-pub async fn go(state: AppState, request: ClickRequest) -> Response {
+async fn handle(state: AppState, request: ClickRequest) -> Response {
     let Ok(link_id) = LinkId::parse(&request.link_id) else {
         return not_found();
     };
@@ -47,9 +96,9 @@ pub async fn go(state: AppState, request: ClickRequest) -> Response {
     let headers = request.headers;
     let user_agent = headers.user_agent.map(|v| truncate(v, 1024));
     let row = ClickRow {
-        session_id: session.as_str().to_owned(),
-        site_id: link.site_id.as_str().to_owned(),
-        link_id: link.id.as_str().to_owned(),
+        session_id: session,
+        site_id: link.site_id.clone(),
+        link_id: link.id.clone(),
         clicked_at: chrono::Utc::now(),
         page_url: link.page_url.clone(),
         keyword: link.keyword.clone(),
@@ -72,7 +121,7 @@ pub async fn go(state: AppState, request: ClickRequest) -> Response {
 }
 
 async fn lookup(state: &AppState, id: &LinkId) -> anyhow::Result<Option<Arc<LinkTarget>>> {
-    if let Some(link) = state.links.get(id.as_str()).await {
+    if let Some(link) = state.links.get(id).await {
         return Ok(Some(link));
     }
     let client = state.pool.get().await?;
@@ -80,7 +129,7 @@ async fn lookup(state: &AppState, id: &LinkId) -> anyhow::Result<Option<Arc<Link
         return Ok(None);
     };
     let link = Arc::new(link);
-    state.remember_link(link.clone()).await;
+    state.links.remember(link.clone()).await;
     Ok(Some(link))
 }
 

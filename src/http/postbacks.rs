@@ -1,27 +1,87 @@
-use super::limits::RetryAfter;
-use super::params::RawParams;
-use super::sites::{Lookup, PostbackSite};
-use super::sql::recent_log;
-use super::{NewConversion, Outcome, PostbackRecord, Settled};
-use crate::clicks::privacy::client_ip;
+//! `GET`/`POST /api/v1/postbacks/{site_id}` (the networks' calls) and
+//! `GET /api/v1/postbacks/log` (the plugin's troubleshooting view).
+
+use super::auth::authenticate;
+use super::body::limited;
+use super::client_addr::client_ip;
+use super::filters::{api_key, optional_header, raw_query};
+use super::recover::{json_answer, respond};
+use super::state::AppState;
+use super::with_state;
 use crate::error::ApiError;
-use crate::sites::auth::authenticate;
-use crate::state::AppState;
+use crate::postbacks::limits::RetryAfter;
+use crate::postbacks::params::{PostbackParams, RawParams};
+use crate::postbacks::sites::{Lookup, PostbackSite};
+use crate::postbacks::sql::{click_exists, recent_log};
+use crate::postbacks::{NewConversion, Outcome, PostbackRecord, Settled};
 use bytes::Bytes;
 use chrono::Utc;
 use serde_json::json;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use warp::Filter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
 
-pub struct PostbackRequest {
-    pub site_id: String,
-    pub method: String,
-    pub query: String,
-    pub content_type: Option<String>,
-    pub body: Bytes,
-    pub peer: Option<IpAddr>,
-    pub forwarded_for: Option<String>,
+pub fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    log(state.clone()).or(receive(state)).unify()
+}
+
+/// GET /api/v1/postbacks/{site_id} and POST (query string, form or JSON body)
+fn receive(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    let limit = state.postback_max_body_bytes;
+    let get = warp::get().map(|| ("GET", Bytes::new()));
+    let post = warp::post().and(limited(limit)).map(|body| ("POST", body));
+    warp::path!("api" / "v1" / "postbacks" / String)
+        .and(get.or(post).unify())
+        .and(raw_query())
+        .and(optional_header("content-type"))
+        .and(optional_header("x-forwarded-for"))
+        .and(warp::addr::remote())
+        .and(with_state(state))
+        .then(
+            |site_id: String,
+             (method, body): (&'static str, Bytes),
+             query: String,
+             content_type: Option<String>,
+             forwarded_for: Option<String>,
+             peer: Option<SocketAddr>,
+             state: AppState| {
+                let request = PostbackRequest {
+                    site_id,
+                    method: method.to_owned(),
+                    query,
+                    content_type,
+                    body,
+                    peer: peer.map(|p| p.ip()),
+                    forwarded_for,
+                };
+                settle_request(state, request)
+            },
+        )
+}
+
+/// GET /api/v1/postbacks/log?limit=&status=
+fn log(state: AppState) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("api" / "v1" / "postbacks" / "log")
+        .and(warp::get())
+        .and(with_state(state))
+        .and(api_key())
+        .and(warp::query::<LogQuery>())
+        .then(|state, key, query| async move { respond(recent(state, key, query).await) })
+}
+
+struct PostbackRequest {
+    site_id: String,
+    method: String,
+    query: String,
+    content_type: Option<String>,
+    body: Bytes,
+    peer: Option<IpAddr>,
+    forwarded_for: Option<String>,
 }
 
 /// Longest query string read; networks send a few hundred bytes.
@@ -31,7 +91,7 @@ pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 /// site and token come before any word about the parameters, so a caller
 /// without the secret learns nothing but 404 or 401; the site's own limit
 /// counts only postbacks that carry its secret.
-pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
+async fn settle_request(state: AppState, request: PostbackRequest) -> Response {
     let source = client_ip(
         request.peer,
         request.forwarded_for.as_deref(),
@@ -101,7 +161,7 @@ pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
         }
     };
     if params.test {
-        let message = test_message(&state, &site.id, &params.session_id).await;
+        let message = test_message(&state, &site.id, params.session_id.as_str()).await;
         return refuse(&state, record, Outcome::Test, &message, None).await;
     }
     record.conversion = Some(conversion(&site, params));
@@ -113,7 +173,7 @@ pub async fn receive(state: AppState, request: PostbackRequest) -> Response {
 async fn test_message(state: &AppState, site_id: &str, session_id: &str) -> String {
     let found = async {
         let client = state.pool.get().await?;
-        anyhow::Ok(super::sql::click_exists(&client, site_id, session_id).await?)
+        anyhow::Ok(click_exists(&client, site_id, session_id).await?)
     };
     let click = match found.await {
         Ok(true) => "its session id matches a click, so a real postback would be attributed",
@@ -123,7 +183,7 @@ async fn test_message(state: &AppState, site_id: &str, session_id: &str) -> Stri
     format!("test postback received: the URL and token work and nothing was counted; {click}")
 }
 
-fn conversion(site: &PostbackSite, params: super::params::PostbackParams) -> NewConversion {
+fn conversion(site: &PostbackSite, params: PostbackParams) -> NewConversion {
     let amount = params.amount;
     NewConversion {
         amount_site: site.convert(amount.unwrap_or_default(), params.currency.as_deref()),
@@ -172,11 +232,11 @@ fn answer(
     if let Some(parameter) = parameter {
         body["parameter"] = json!(parameter);
     }
-    crate::error::json_error(status, body)
+    json_answer(status, body)
 }
 
 fn rate_limited(state: &AppState, wait: RetryAfter) -> Response {
-    state.metrics.count_postback(Outcome::RateLimited);
+    state.metrics.count_postback(Outcome::RateLimited.as_str());
     let mut response = answer(
         StatusCode::TOO_MANY_REQUESTS,
         Outcome::RateLimited,
@@ -191,7 +251,7 @@ fn rate_limited(state: &AppState, wait: RetryAfter) -> Response {
 
 /// Not acknowledged, so the network retries: nothing is lost.
 fn unavailable() -> Response {
-    let mut response = crate::error::json_error(
+    let mut response = json_answer(
         StatusCode::SERVICE_UNAVAILABLE,
         json!({"status": "unavailable", "message": "cannot take postbacks right now; try again"}),
     );
@@ -202,12 +262,12 @@ fn unavailable() -> Response {
 }
 
 #[derive(Debug, serde::Deserialize)]
-pub struct LogQuery {
-    pub limit: Option<String>,
-    pub status: Option<String>,
+struct LogQuery {
+    limit: Option<String>,
+    status: Option<String>,
 }
 
-pub async fn log(
+async fn recent(
     state: AppState,
     key: Option<String>,
     query: LogQuery,

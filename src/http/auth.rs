@@ -3,11 +3,11 @@
 //! The key is never compared as a string: its SHA-256 is looked up through a
 //! unique index, so no byte-by-byte comparison of the secret leaks timing.
 
-use super::model::Site;
-use super::sql;
+use super::state::AppState;
 use crate::error::ApiError;
 use crate::ids::ApiKey;
-use crate::state::AppState;
+use crate::sites::Site;
+use crate::sites::sql::find_site_by_key_hash;
 
 pub async fn authenticate(state: &AppState, header: Option<String>) -> Result<Site, ApiError> {
     let key = header
@@ -20,7 +20,7 @@ pub async fn authenticate(state: &AppState, header: Option<String>) -> Result<Si
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or(ApiError::Unauthorized)?;
     let client = state.pool.get().await?;
-    sql::find_site_by_key_hash(&client, &ApiKey::from_presented(key).hash())
+    find_site_by_key_hash(&client, &ApiKey::from_presented(key).hash())
         .await?
         .ok_or(ApiError::Unauthorized)
 }

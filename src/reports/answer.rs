@@ -1,3 +1,6 @@
+//! A report's answer for a site and a validated query: the figures read
+//! from the rollups, as JSON or CSV.
+
 use super::combine;
 use super::csv::{Cell, Csv};
 use super::figures::{self, RowTotals, SiteFigures, SiteTotals};
@@ -7,52 +10,45 @@ use super::sql::{self, ListRow};
 use super::{Dimension, NO_KEYWORD};
 use crate::error::ApiError;
 use crate::sites::Site;
-use crate::sites::auth::authenticate;
-use crate::state::AppState;
 use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 use std::str::FromStr;
-use warp::http::{HeaderValue, header};
-use warp::reply::{Reply, Response};
 
-pub type Query = Vec<(String, String)>;
+/// What a report answers with.
+pub enum Answer {
+    Json(Value),
+    /// `name` goes into the file name.
+    Csv { name: &'static str, text: String },
+}
 
-/// The site, and the validated query read in its time zone.
-async fn prepare(
-    state: &AppState,
-    key: Option<String>,
+/// The validated query, read in the site's time zone.
+pub fn read_query(
+    site: &Site,
     report: Report,
-    query: &Query,
-) -> Result<(Site, ReportQuery), ApiError> {
-    let site = authenticate(state, key).await?;
+    query: &[(String, String)],
+) -> Result<ReportQuery, ApiError> {
     // The zone was validated when it was saved; UTC if it was edited by hand.
     let zone = chrono_tz::Tz::from_str(&site.settings.time_zone).unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&zone).date_naive();
-    let query = ReportQuery::parse(report, query, today)?;
-    Ok((site, query))
+    ReportQuery::parse(report, query, today)
 }
 
-/// A connection whose view of the rollups includes every click committed so
-/// far: the site's pending clicks are folded in first.
-async fn folded_client(
-    state: &AppState,
-    site: &Site,
-) -> Result<deadpool_postgres::Client, ApiError> {
-    let client = state.pool.get().await?;
-    sql::fold(&client, Some(site.id.as_str())).await?;
-    Ok(client)
+/// Makes the connection's view of the rollups include every click committed
+/// so far: the site's pending clicks are folded in first.
+async fn fold_site(client: &deadpool_postgres::Client, site: &Site) -> Result<(), ApiError> {
+    sql::fold(client, Some(site.id.as_str())).await?;
+    Ok(())
 }
 
 /// GET /api/v1/reports/summary
 pub async fn summary(
-    state: AppState,
-    key: Option<String>,
-    query: Query,
-) -> Result<Response, ApiError> {
-    let (site, q) = prepare(&state, key, Report::Summary, &query).await?;
-    let client = folded_client(&state, &site).await?;
+    client: &deadpool_postgres::Client,
+    site: &Site,
+    q: &ReportQuery,
+) -> Result<Answer, ApiError> {
+    fold_site(client, site).await?;
     let totals = sql::summary(
-        &client,
+        client,
         site.id.as_str(),
         q.from,
         q.to,
@@ -63,19 +59,18 @@ pub async fn summary(
     body["from"] = json!(q.from);
     body["to"] = json!(q.to);
     body["currency"] = json!(site.settings.currency);
-    Ok(json_reply(&body))
+    Ok(Answer::Json(body))
 }
 
 /// GET /api/v1/reports/timeseries
 pub async fn timeseries(
-    state: AppState,
-    key: Option<String>,
-    query: Query,
-) -> Result<Response, ApiError> {
-    let (site, q) = prepare(&state, key, Report::Timeseries, &query).await?;
-    let client = folded_client(&state, &site).await?;
+    client: &deadpool_postgres::Client,
+    site: &Site,
+    q: &ReportQuery,
+) -> Result<Answer, ApiError> {
+    fold_site(client, site).await?;
     let days = sql::timeseries(
-        &client,
+        client,
         site.id.as_str(),
         q.from,
         q.to,
@@ -93,22 +88,24 @@ pub async fn timeseries(
                     row
                 })
                 .collect();
-            json_reply(&json!({ "rows": rows }))
+            Answer::Json(json!({ "rows": rows }))
         }
-        Format::Csv => csv_reply("timeseries", &q, timeseries_csv(&days)),
+        Format::Csv => Answer::Csv {
+            name: "timeseries",
+            text: timeseries_csv(&days),
+        },
     })
 }
 
 /// GET /api/v1/reports/keywords, /pages, /links
 pub async fn list(
-    state: AppState,
-    key: Option<String>,
+    client: &mut deadpool_postgres::Client,
+    site: &Site,
     dim: Dimension,
-    query: Query,
-) -> Result<Response, ApiError> {
-    let (site, q) = prepare(&state, key, Report::List(dim), &query).await?;
-    let mut client = folded_client(&state, &site).await?;
-    let sealed = sql::sealed(&client, site.id.as_str(), dim).await?;
+    q: &ReportQuery,
+) -> Result<Answer, ApiError> {
+    fold_site(client, site).await?;
+    let sealed = sql::sealed(&*client, site.id.as_str(), dim).await?;
     let end =
         q.to.checked_add_days(Days::new(1))
             .ok_or_else(|| ApiError::invalid("to", "is too late"))?;
@@ -140,9 +137,12 @@ pub async fn list(
     Ok(match q.format {
         Format::Json => {
             let rows: Vec<Value> = rows.iter().map(|row| list_json(dim, row)).collect();
-            json_reply(&json!({ "rows": rows, "total_rows": total }))
+            Answer::Json(json!({ "rows": rows, "total_rows": total }))
         }
-        Format::Csv => csv_reply(dim.name(), &q, list_csv(dim, &rows)),
+        Format::Csv => Answer::Csv {
+            name: dim.name(),
+            text: list_csv(dim, &rows),
+        },
     })
 }
 
@@ -252,35 +252,4 @@ fn timeseries_csv(days: &[(NaiveDate, SiteTotals)]) -> String {
         ]);
     }
     csv.finish()
-}
-
-fn json_reply(body: &Value) -> Response {
-    let mut response = warp::reply::json(body).into_response();
-    no_store(&mut response);
-    response
-}
-
-fn csv_reply(name: &str, q: &ReportQuery, body: String) -> Response {
-    let mut response = Response::new(body.into());
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    let disposition = format!(
-        "attachment; filename=\"affrank-{name}-{}-{}.csv\"",
-        q.from, q.to
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).expect("ASCII file name"),
-    );
-    no_store(&mut response);
-    response
-}
-
-fn no_store(response: &mut Response) {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }

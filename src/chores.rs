@@ -1,0 +1,173 @@
+//! Background chores, in one place, each with a handle that shutdown stops:
+//! migrating once an unreachable database answers, sealing report weeks,
+//! folding pending clicks, warming and saving the link cache, matching late
+//! clicks, pruning the postback log. Each is idempotent and safe to stop
+//! at any point (a stopped transaction rolls back).
+
+use crate::db;
+use crate::links::cache::LinkCache;
+use crate::links::snapshot;
+use crate::links::sql::recent_links;
+use crate::postbacks::sql as postback_sql;
+use crate::telemetry::Metrics;
+use deadpool_postgres::Pool;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// The running chores.
+#[derive(Default)]
+pub struct Chores(Vec<(&'static str, JoinHandle<()>)>);
+
+impl Chores {
+    pub fn spawn(&mut self, name: &'static str, chore: impl Future<Output = ()> + Send + 'static) {
+        self.0.push((name, tokio::spawn(chore)));
+    }
+
+    /// Stops every chore and waits until each has.
+    pub async fn stop(self) {
+        for (_, handle) in &self.0 {
+            handle.abort();
+        }
+        for (name, handle) in self.0 {
+            if let Err(e) = handle.await
+                && e.is_panic()
+            {
+                tracing::error!(chore = name, "a background chore had panicked");
+            }
+        }
+    }
+}
+
+/// Starts them all. `migrated`: whether start-up could migrate; if not,
+/// this migrates once the database answers, and starts the chores that
+/// need the current schema only then.
+pub fn start(
+    pool: Pool,
+    metrics: Arc<Metrics>,
+    links: Arc<LinkCache>,
+    snapshot: PathBuf,
+    migrated: bool,
+    link_cache_capacity: u64,
+    postback_log_retention_days: u32,
+) -> Chores {
+    let mut chores = Chores::default();
+    chores.spawn("snapshot", keep_snapshot(links.clone(), snapshot));
+    chores.spawn("database", {
+        let pool = pool.clone();
+        async move {
+            if !migrated {
+                migrate_when_back(&pool).await;
+            }
+            warm_link_cache(&pool, &links, link_cache_capacity).await;
+            tokio::join!(
+                crate::reports::sealer::run(pool.clone()),
+                crate::reports::fold::run(pool.clone()),
+                prune_postback_log(&pool, &metrics, postback_log_retention_days),
+                match_late_clicks(&pool),
+            );
+        }
+    });
+    chores
+}
+
+async fn migrate_when_back(pool: &Pool) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        match db::migrate(pool).await {
+            Ok(_) => {
+                tracing::info!("the database is back and migrated");
+                return;
+            }
+            Err(e) => tracing::debug!(error = %e, "still waiting for the database"),
+        }
+    }
+}
+
+/// Fills the link cache from the most recently registered links.
+async fn warm_link_cache(pool: &Pool, links: &LinkCache, capacity: u64) {
+    let Ok(client) = pool.get().await else {
+        return;
+    };
+    match recent_links(&client, capacity.min(100_000) as i64).await {
+        Ok(recent) => {
+            let n = recent.len();
+            for link in recent {
+                links.remember(Arc::new(link)).await;
+            }
+            tracing::debug!(links = n, "link cache warmed");
+        }
+        Err(e) => tracing::warn!(error = %e, "could not warm the link cache"),
+    }
+}
+
+const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Rewrites the link snapshot within two seconds of a change.
+async fn keep_snapshot(links: Arc<LinkCache>, path: PathBuf) {
+    let mut saved = 0;
+    loop {
+        tokio::time::sleep(SNAPSHOT_INTERVAL).await;
+        let generation = links.generation();
+        if generation == saved {
+            continue;
+        }
+        match save_snapshot(&links, &path).await {
+            Ok(()) => saved = generation,
+            Err(e) => tracing::warn!(error = %e, "could not save the link snapshot"),
+        }
+    }
+}
+
+pub async fn save_snapshot(links: &LinkCache, path: &std::path::Path) -> std::io::Result<()> {
+    let links = links.all();
+    if links.is_empty() {
+        return Ok(());
+    }
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || snapshot::save(&path, &links))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+/// Deletes postback log rows older than the retention, once an hour.
+async fn prune_postback_log(pool: &Pool, metrics: &Metrics, retention_days: u32) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let before = chrono::Utc::now() - chrono::Duration::days(retention_days.into());
+        let pruned = async {
+            let client = pool.get().await?;
+            anyhow::Ok(postback_sql::prune_log(&client, before).await?)
+        };
+        match pruned.await {
+            Ok(0) => {}
+            Ok(n) => {
+                metrics.postback_log_pruned.inc_by(n);
+                tracing::info!(rows = n, "pruned the postback log");
+            }
+            Err(e) => tracing::debug!(error = %e, "postback log not pruned this hour"),
+        }
+    }
+}
+
+/// Matches conversions whose click reached the database after them. Spool
+/// replay does this for its own clicks at once; this catches the rest, such
+/// as a click another sidecar process had spooled.
+async fn match_late_clicks(pool: &Pool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let matched = async {
+            let client = pool.get().await?;
+            anyhow::Ok(postback_sql::match_late_clicks(&client, None).await?)
+        };
+        match matched.await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(conversions = n, "matched conversions to late clicks"),
+            Err(e) => tracing::debug!(error = %e, "late clicks not matched this minute"),
+        }
+    }
+}
