@@ -546,6 +546,24 @@ mod tests {
     }
 
     #[test]
+    fn a_session_id_follows_the_one_rule_of_minted_ids() {
+        let longest = "a".repeat(crate::ids::SessionId::MAX_LEN);
+        assert_eq!(
+            query(&format!("clickid={longest}")).unwrap().session_id.as_str(),
+            longest
+        );
+        let minted = crate::ids::SessionId::mint();
+        assert_eq!(
+            query(&format!("tid={}", minted.as_str())).unwrap().session_id,
+            minted
+        );
+        let e = query(&format!("clickid={longest}b")).unwrap_err();
+        assert_eq!(e.parameter, "clickid");
+        assert!(e.message.contains("at most 24"), "{}", e.message);
+        assert_eq!(query("subid=a-b").unwrap_err().parameter, "subid");
+    }
+
+    #[test]
     fn errors_name_the_parameter() {
         let e = query("amount=1").unwrap_err();
         assert_eq!(e.parameter, "sessionId");
