@@ -61,6 +61,15 @@ const isGo = (href) => new RegExp(`^${SIDECAR.replace(/[.]/g, '\\.')}/go/[A-Za-z
 const goTargets = (html) => linkTargets(html).filter((href) => href.includes('/go/'));
 const DEAL = 'https://www.awin1.com/cread.php?awinmid=1234&awinaffid=56789&p=deal';
 
+// ------------------------------------------------ the core under test
+// run.sh may serve one of several cores (AFFRANK_WP_ROOT): make sure the
+// blog answering is the one the results will be reported against.
+await checks.run(`setup: the blog is served by WordPress ${env.WP_VERSION}`, async () => {
+  const home = (await get(`${BLOG}/`)).body;
+  const generator = home.match(/<meta name="generator" content="WordPress ([^"]+)"/)?.[1];
+  equal(generator, env.WP_VERSION, 'the version in the home page\'s generator tag');
+});
+
 // ------------------------------------------------ step 1: tagged page
 const original = readFileSync(env.ORIGINAL_HTML, 'utf8');
 const first = await get(env.POST_A);
