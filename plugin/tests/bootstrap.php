@@ -1,11 +1,13 @@
 <?php
 /**
- * Loads a real WordPress (Debian's package, a throw-away database made by
- * tests/run-unit.sh) with AffRank active, so the tests exercise the plugin
- * against WordPress's own options, meta, transients, nonces and HTTP API.
+ * Loads a real WordPress (Debian's package or the newer core build, a
+ * throw-away database made by tests/run-unit.sh) with AffRank active, so the
+ * tests exercise the plugin against WordPress's own options, meta,
+ * transients, nonces and HTTP API.
  *
- * Environment: AFFRANK_WP_CONFIG (Debian config name), AFFRANK_WP_URL,
- * AFFRANK_FAKE_SIDECAR (base URL of tests/fixtures/fake-sidecar.php).
+ * Environment: AFFRANK_WP_CONFIG (config name), AFFRANK_WP_URL,
+ * AFFRANK_WP_ROOT (the core; default Debian's), AFFRANK_FAKE_SIDECAR (base
+ * URL of tests/fixtures/fake-sidecar.php).
  */
 
 $affrank_config = getenv( 'AFFRANK_WP_CONFIG' );
@@ -26,7 +28,7 @@ $_SERVER['SERVER_PROTOCOL']  = 'HTTP/1.1';
 // variables global, as WordPress's own test bootstrap does.
 global $wpdb, $current_site, $current_blog, $wp_rewrite, $shortcode_tags, $wp, $phpmailer, $wp_theme_directories, $wp_filter, $wp_actions, $wp_current_filter, $wp_plugin_paths;
 
-require '/usr/share/wordpress/wp-load.php';
+require ( getenv( 'AFFRANK_WP_ROOT' ) ?: '/usr/share/wordpress' ) . '/wp-load.php';
 
 if ( ! class_exists( AffRank\Plugin::class ) ) {
 	fwrite( STDERR, "AffRank is not active in the test WordPress.\n" );

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the plugin's PHPUnit tests in a throw-away Debian WordPress with
-# AffRank active, and a fake sidecar served over real HTTP. Everything it
-# creates (database, config file, directories, servers) is removed on exit.
+# Runs the plugin's PHPUnit tests in a throw-away WordPress with AffRank
+# active, and a fake sidecar served over real HTTP. Everything it creates
+# (database, config file, directories, servers) is removed on exit.
+# AFFRANK_WP_ROOT picks the WordPress core (default Debian's; see
+# tests/wordpress/lib.sh).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/../../tests/wordpress/lib.sh"
@@ -28,6 +30,7 @@ wait_for_http "http://127.0.0.1:$FAKE_PORT/ok/healthz"
 rm -f "$DIR/fake-log"/*
 
 cd "$HERE/.."
+echo "WordPress $(wp_version) at $WP_ROOT"
 AFFRANK_WP_CONFIG="$NAME" AFFRANK_WP_URL="http://$NAME.test" \
 AFFRANK_FAKE_SIDECAR="http://127.0.0.1:$FAKE_PORT" AFFRANK_FAKE_SIDECAR_LOG="$DIR/fake-log" \
   phpunit "$@"

@@ -10,6 +10,14 @@ export function attribute(tag, name) {
   return m ? (m[2] ?? m[3] ?? m[4]) : null;
 }
 
+// Where the page's links go: the href of every <a> element, entities decoded.
+// Checks look here rather than in the page text, which also carries script
+// data that names the same paths (core 6.8+ prints the plugin's speculation
+// rules exclusion, "/go/*", in a <script> element).
+export function linkTargets(html) {
+  return anchorTags(html).map((tag) => attribute(tag, 'href')).filter((href) => href !== null).map(decodeEntities);
+}
+
 export function decodeEntities(value) {
   return value.replace(/&amp;/g, '&').replace(/&#0?38;/g, '&').replace(/&quot;/g, '"').replace(/&#0?39;/g, "'");
 }

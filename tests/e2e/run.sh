@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end test of the AffRank plugin, from nothing: Debian's WordPress on
-# the running MariaDB (random database), served by `php -S`; the sidecar
+# End-to-end test of the AffRank plugin, from nothing: a WordPress core
+# (AFFRANK_WP_ROOT, default Debian's; see tests/wordpress/lib.sh) on the
+# running MariaDB (random database), served by `php -S`; the sidecar
 # binary on a fresh PostgreSQL database (random name); the plugin copied in,
 # activated and connected; then tests/e2e/e2e.mjs drives HTTP and headless
 # Chromium through issue 5's end-to-end steps. Everything is removed on exit.
@@ -84,7 +85,7 @@ wp_php "$HERE/wp/configure.php" "$SIDECAR_URL" "$API_KEY" >/dev/null
 # --- The checks ------------------------------------------------------------
 cd "$HERE"
 BLOG_URL="$BLOG_URL" SIDECAR_URL="$SIDECAR_URL" SIDECAR_PID="$SIDECAR_PID" \
-WP_PASSWORD="$WP_ADMIN_PASSWORD" WP_NAME="$RUN" WP_DEBUG_LOG="$DIR/wp/debug.log" \
+WP_PASSWORD="$WP_ADMIN_PASSWORD" WP_NAME="$RUN" WP_DEBUG_LOG="$DIR/wp/debug.log" WP_VERSION="$(wp_version)" \
 POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" POST_D="$POST_D" POST_E="$POST_E" ORIGINAL_HTML="$DIR/original.html" \
 THEME_POSTS="$DIR/theme-posts.txt" THEME_ORIGINALS="$DIR/theme-original" \
 SITE_JSON="$DIR/site.json" DATABASE_URL="$DATABASE_URL" \

@@ -1,13 +1,14 @@
 <?php
 /**
- * Router for `php -S` in front of Debian's WordPress: serves wp-content from
- * the test's own content directory, static core files as they are, PHP
- * entry points directly, and everything else (pretty permalinks) through
- * index.php. WORDPRESS_CONFIG picks the test's Debian config file.
+ * Router for `php -S` in front of a test WordPress core (AFFRANK_WP_ROOT,
+ * default Debian's): serves wp-content from the test's own content
+ * directory, static core files as they are, PHP entry points directly, and
+ * everything else (pretty permalinks) through index.php. WORDPRESS_CONFIG
+ * picks the test's config file.
  */
 
 $_SERVER['WORDPRESS_CONFIG'] = getenv( 'AFFRANK_WP_CONFIG' );
-$affrank_core                = '/usr/share/wordpress';
+$affrank_core                = getenv( 'AFFRANK_WP_ROOT' ) ?: '/usr/share/wordpress';
 $affrank_path                = rawurldecode( (string) parse_url( $_SERVER['REQUEST_URI'], PHP_URL_PATH ) );
 
 if ( str_contains( $affrank_path, '..' ) ) {
