@@ -1,4 +1,5 @@
-use crate::helpers::*;
+use crate::helpers::db::{create_database, database_url, drop_database, query_count};
+use crate::helpers::sidecar::affrank_bin;
 use serde_json::Value;
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-use crate::helpers::{BROWSER_UA, location, session_of, spawn_app};
+use crate::helpers::app::spawn_app;
+use crate::helpers::http::{BROWSER_UA, location, session_of};
 
 #[tokio::test]
 async fn a_click_is_recorded_and_redirected_with_the_session_id_and_the_networks_sub_id() {

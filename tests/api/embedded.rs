@@ -1,6 +1,8 @@
 //! With no DATABASE_URL, `affrank serve` runs on a cluster of its own.
 
-use crate::helpers::*;
+use crate::helpers::db::{query_count, reachable_tempdir};
+use crate::helpers::http::{BROWSER_UA, location, no_redirects, session_of};
+use crate::helpers::sidecar::{Sidecar, affrank_bin};
 
 #[tokio::test]
 async fn serve_without_database_url_runs_its_own_cluster_and_stops_it_on_sigterm() {

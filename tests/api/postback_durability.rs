@@ -1,7 +1,14 @@
 //! No acknowledged postback is lost or counted twice: under concurrency
 //! across two processes, through a database outage, across `kill -9`.
 
-use crate::helpers::*;
+use crate::helpers::app::spawn_app_on;
+use crate::helpers::db::{
+    ThrowawayCluster, create_database, database_url, drop_database, pg_connect, query_count,
+    reachable_tempdir,
+};
+use crate::helpers::http::{BROWSER_UA, metric, no_redirects, send_postback};
+use crate::helpers::sidecar::{Sidecar, cli_site_add};
+use crate::helpers::wait_until;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

@@ -1,4 +1,5 @@
-use crate::helpers::{post_chunked, spawn_app, spawn_app_with};
+use crate::helpers::app::{spawn_app, spawn_app_with};
+use crate::helpers::http::post_chunked;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,7 +1,7 @@
-use crate::helpers::spawn_app;
+use crate::helpers::app::spawn_app;
 use serde_json::{Value, json};
 
-async fn put(app: &crate::helpers::TestApp, key: &str, body: Value) -> reqwest::Response {
+async fn put(app: &crate::helpers::app::TestApp, key: &str, body: Value) -> reqwest::Response {
     app.http
         .put(format!("{}/api/v1/site", app.address))
         .bearer_auth(key)
@@ -156,8 +156,8 @@ async fn site_rules_decide_which_links_are_rewritten() {
     assert_eq!(after["settings_version"], 2);
 
     let go = app.click(links[0]["id"].as_str().unwrap()).await;
-    let location = crate::helpers::location(&go);
-    let sid = crate::helpers::session_of(&location);
+    let location = crate::helpers::http::location(&go);
+    let sid = crate::helpers::http::session_of(&location);
     assert!(location.contains(&format!("sub1={sid}")), "{location}");
 }
 

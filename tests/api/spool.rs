@@ -1,7 +1,13 @@
 //! Clicks made while PostgreSQL is down are redirected, spooled, and written
 //! exactly once when it is back: in-process, and across a `kill -9`.
 
-use crate::helpers::*;
+use crate::helpers::app::{spawn_app, spawn_app_on};
+use crate::helpers::db::{
+    ThrowawayCluster, create_database, database_url, drop_database, pg_connect, reachable_tempdir,
+};
+use crate::helpers::http::{BROWSER_UA, location, metric, no_redirects, session_of};
+use crate::helpers::sidecar::{Sidecar, cli_site_add};
+use crate::helpers::wait_until;
 use std::collections::HashSet;
 
 async fn clicks_in(url: &str) -> HashSet<String> {

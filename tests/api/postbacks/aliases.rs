@@ -1,7 +1,8 @@
 //! Every alias of every parameter, in any case, over GET, form and JSON.
 
 use super::dec;
-use crate::helpers::*;
+use crate::helpers::app::spawn_app;
+use crate::helpers::http::send_postback;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! currencies converted with the site's rates.
 
 use super::dec;
-use crate::helpers::*;
+use crate::helpers::app::spawn_app;
 use rust_decimal::Decimal;
 use serde_json::json;
 

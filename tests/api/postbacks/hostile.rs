@@ -2,7 +2,8 @@
 //! values.
 
 use super::{conversion, log_rows};
-use crate::helpers::*;
+use crate::helpers::app::spawn_app;
+use crate::helpers::http::raw_http;
 
 #[tokio::test]
 async fn hostile_input_is_refused_or_stored_as_text() {

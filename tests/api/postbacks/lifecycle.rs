@@ -2,7 +2,7 @@
 //! transaction id, and repeats within one batch settled in arrival order.
 
 use super::dec;
-use crate::helpers::*;
+use crate::helpers::app::{TestApp, TestSite, spawn_app};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 

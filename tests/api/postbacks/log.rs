@@ -1,7 +1,7 @@
 //! The postback log: who may read it, its parameters, and its retention.
 
 use super::log_rows;
-use crate::helpers::*;
+use crate::helpers::app::spawn_app;
 
 #[tokio::test]
 async fn the_log_needs_the_api_key_and_validates_its_parameters() {

@@ -9,7 +9,7 @@ mod log;
 mod outcomes;
 mod transport;
 
-use crate::helpers::*;
+use crate::helpers::app::{TestApp, TestSite};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::str::FromStr;

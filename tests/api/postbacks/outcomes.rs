@@ -2,7 +2,8 @@
 //! gives it, every outcome of DESIGN.md's table, and the flags it carries.
 
 use super::{conversion, dec, log_rows};
-use crate::helpers::*;
+use crate::helpers::app::{spawn_app, spawn_app_with};
+use crate::helpers::http::{location, metric, session_of};
 use rust_decimal::Decimal;
 use serde_json::Value;
 

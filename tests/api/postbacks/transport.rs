@@ -2,7 +2,8 @@
 //! trusted proxy or not.
 
 use super::log_rows;
-use crate::helpers::*;
+use crate::helpers::app::{spawn_app, spawn_app_with};
+use crate::helpers::http::{post_chunked, send_postback};
 use serde_json::Value;
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 
 use super::data::Dataset;
 use super::{get, put_site};
-use crate::helpers::{TestApp, TestSite, spawn_app};
+use crate::helpers::app::{TestApp, TestSite, spawn_app};
 use affrank::reports::figures::SiteTotals;
 use affrank::reports::raw::{self, RawSite};
 use affrank::reports::sql::ListRow;

@@ -4,7 +4,7 @@
 mod data;
 mod equivalence;
 
-use crate::helpers::{TestApp, TestSite, spawn_app};
+use crate::helpers::app::{TestApp, TestSite, spawn_app};
 use chrono::{DateTime, Utc};
 use data::{Conversion, add_link, click, insert_clicks, late_match, upsert_conversion};
 use rust_decimal::Decimal;
