@@ -118,6 +118,33 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// `GET {path}` with the site's API key.
+    pub async fn api_get(&self, key: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `PUT /api/v1/site` with `body` as JSON, whatever the answer.
+    pub async fn put_site(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .put(format!("{}/api/v1/site", self.address))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Changes `site`'s settings; the change must be accepted.
+    pub async fn update_site(&self, site: &TestSite, body: Value) {
+        let response = self.put_site(&site.api_key, &body).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
     /// Registers one affiliate link and returns its `/go/` id.
     pub async fn register_link(&self, site: &TestSite, url: &str) -> String {
         let body = self

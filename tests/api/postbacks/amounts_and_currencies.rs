@@ -49,15 +49,8 @@ async fn amounts_in_the_forms_networks_send_and_the_malformed_ones_refused() {
 async fn currencies_convert_with_the_sites_rates_and_an_unknown_one_is_flagged() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let response = app
-        .http
-        .put(format!("{}/api/v1/site", app.address))
-        .bearer_auth(&site.api_key)
-        .json(&json!({"currency_rates": {"EUR": "1.10"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    app.update_site(&site, json!({"currency_rates": {"EUR": "1.10"}}))
+        .await;
     tokio::time::sleep(std::time::Duration::from_secs(6)).await; // the site cache refreshes
     let t = &site.secret;
     app.postback(

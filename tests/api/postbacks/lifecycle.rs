@@ -36,15 +36,11 @@ async fn approved_revenue(app: &TestApp, site: &TestSite) -> Decimal {
         .get(0);
     let today = chrono::Utc::now().date_naive();
     let summary: Value = app
-        .http
-        .get(format!(
-            "{}/api/v1/reports/summary?from={today}&to={today}",
-            app.address
-        ))
-        .bearer_auth(&site.api_key)
-        .send()
+        .api_get(
+            &site.api_key,
+            &format!("/api/v1/reports/summary?from={today}&to={today}"),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

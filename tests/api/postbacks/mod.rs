@@ -33,12 +33,8 @@ pub async fn conversion(app: &TestApp, site: &TestSite) -> tokio_postgres::Row {
 
 pub async fn log_rows(app: &TestApp, site: &TestSite, query: &str) -> Vec<Value> {
     let response = app
-        .http
-        .get(format!("{}/api/v1/postbacks/log?{query}", app.address))
-        .bearer_auth(&site.api_key)
-        .send()
-        .await
-        .unwrap();
+        .api_get(&site.api_key, &format!("/api/v1/postbacks/log?{query}"))
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     body["rows"].as_array().unwrap().clone()
