@@ -93,26 +93,54 @@ impl Drop for Sidecar {
     }
 }
 
-/// `affrank site add --json` with `envs` and `extra` arguments; the printed object.
-pub fn cli_site_add(envs: &[(&str, &str)], extra: &[&str]) -> Value {
-    let out = affrank_bin()
-        .args([
-            "site",
-            "add",
-            "--name",
-            "Blog",
-            "--url",
-            "https://blog.test",
-            "--json",
-        ])
-        .args(extra)
-        .envs(envs.iter().copied())
-        .output()
-        .unwrap();
+/// The environment `affrank` runs with: the database at `database_url`, and
+/// `data` for its spool and snapshots.
+pub fn serve_env<'a>(
+    database_url: &'a str,
+    data: &'a tempfile::TempDir,
+) -> [(&'static str, &'a str); 2] {
+    [
+        ("DATABASE_URL", database_url),
+        ("AFFRANK_DATA_DIR", data.path().to_str().unwrap()),
+    ]
+}
+
+/// Runs `command` to its end, which must be a success (else its stderr
+/// fails the test); its output.
+pub fn run_ok(command: &mut std::process::Command) -> std::process::Output {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `affrank site add --json` with `envs` and `extra` arguments; the printed object.
+pub fn cli_site_add(envs: &[(&str, &str)], extra: &[&str]) -> Value {
+    site_add(affrank_bin().envs(envs.iter().copied()), extra)
+}
+
+/// `affrank site add --json` with no DATABASE_URL at all, so that it uses
+/// the cluster of its data directory.
+pub fn cli_site_add_without_database_url(extra: &[&str]) -> Value {
+    site_add(affrank_bin().env_remove("DATABASE_URL"), extra)
+}
+
+fn site_add(command: &mut std::process::Command, extra: &[&str]) -> Value {
+    let out = run_ok(
+        command
+            .args([
+                "site",
+                "add",
+                "--name",
+                "Blog",
+                "--url",
+                "https://blog.test",
+                "--json",
+            ])
+            .args(extra),
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
