@@ -35,6 +35,11 @@ pub async fn send_postback(request: reqwest::RequestBuilder) -> (u16, Value) {
     (status, body)
 }
 
+/// `text` percent-encoded for a query string or a form.
+pub fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// One value of the Prometheus text, by its full series name.
 pub fn metric(text: &str, name: &str) -> f64 {
     text.lines()
@@ -66,6 +71,14 @@ pub async fn raw_http(address: &str, request: &[u8]) -> (u16, String) {
         .map(|(_, body)| body.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// The status of a GET sent over a bare socket: HTTP clients refuse to
+/// build the oversized URIs a hostile caller can still send.
+pub async fn raw_get_status(address: &str, path: &str) -> u16 {
+    let host = address.trim_start_matches("http://");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    raw_http(address, request.as_bytes()).await.0
 }
 
 /// A POST whose body is chunked (no Content-Length), as some HTTP clients

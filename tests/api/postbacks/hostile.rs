@@ -3,7 +3,7 @@
 
 use super::{conversion, log_rows};
 use crate::helpers::app::spawn_app;
-use crate::helpers::http::raw_http;
+use crate::helpers::http::{raw_get_status, urlencode};
 
 #[tokio::test]
 async fn hostile_input_is_refused_or_stored_as_text() {
@@ -54,16 +54,4 @@ async fn hostile_input_is_refused_or_stored_as_text() {
         script
     );
     assert_eq!(app.count("SELECT count(*) FROM conversions").await, 1);
-}
-
-pub fn urlencode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// The status of a GET sent over a bare socket: HTTP clients refuse to
-/// build the oversized URIs a hostile caller can still send.
-async fn raw_get_status(address: &str, path: &str) -> u16 {
-    let host = address.trim_start_matches("http://");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    raw_http(address, request.as_bytes()).await.0
 }
