@@ -1,20 +1,12 @@
-use crate::helpers::*;
+use crate::helpers::db::{create_database, database_url, drop_database, query_count};
+use crate::helpers::sidecar::{affrank_bin, run_ok};
 use serde_json::Value;
 
 #[tokio::test]
 async fn site_add_prints_the_secrets_once_and_stores_only_the_key_hash() {
     let name = create_database().await;
     let url = database_url(&name);
-    let migrate = affrank_bin()
-        .arg("migrate")
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        migrate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrate.stderr)
-    );
+    let migrate = run_ok(affrank_bin().arg("migrate").env("DATABASE_URL", &url));
     assert!(String::from_utf8_lossy(&migrate.stdout).contains("applied 0001_sites_links_clicks"));
     let again = affrank_bin()
         .arg("migrate")
@@ -23,26 +15,21 @@ async fn site_add_prints_the_secrets_once_and_stores_only_the_key_hash() {
         .unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
 
-    let out = affrank_bin()
-        .args([
-            "site",
-            "add",
-            "--name",
-            "My Blog",
-            "--url",
-            "https://blog.test",
-            "--currency",
-            "eur",
-            "--json",
-        ])
-        .args(["--public-url", "https://go.blog.test"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        affrank_bin()
+            .args([
+                "site",
+                "add",
+                "--name",
+                "My Blog",
+                "--url",
+                "https://blog.test",
+                "--currency",
+                "eur",
+                "--json",
+            ])
+            .args(["--public-url", "https://go.blog.test"])
+            .env("DATABASE_URL", &url),
     );
     let site: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut keys: Vec<_> = site.as_object().unwrap().keys().cloned().collect();

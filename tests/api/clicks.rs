@@ -1,4 +1,5 @@
-use crate::helpers::{BROWSER_UA, location, session_of, spawn_app};
+use crate::helpers::app::spawn_app;
+use crate::helpers::http::{BROWSER_UA, location, metric, session_of};
 
 #[tokio::test]
 async fn a_click_is_recorded_and_redirected_with_the_session_id_and_the_networks_sub_id() {
@@ -215,13 +216,7 @@ async fn concurrent_clicks_are_grouped_into_batches_and_all_committed() {
     assert_eq!(sessions.len(), 400);
     assert_eq!(app.count("SELECT count(*) FROM clicks").await, 400);
     let metrics = app.metrics().await;
-    let batches: f64 = metrics
-        .lines()
-        .find(|l| l.starts_with("affrank_click_batch_size_count"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let batches = metric(&metrics, "affrank_click_batch_size_count");
     assert!(
         batches < 400.0,
         "400 concurrent clicks took {batches} commits: no grouping happened"

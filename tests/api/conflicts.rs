@@ -2,7 +2,9 @@
 //! spools that batch alone, and only an unreachable database sends the
 //! writers to the spool. Each case meets a real PostgreSQL error.
 
-use crate::helpers::*;
+use crate::helpers::db::{create_database, database_url, drop_database, pg_connect};
+use crate::helpers::http::BROWSER_UA;
+use crate::helpers::sidecar::free_port;
 use affrank::clicks::ClickRow;
 use affrank::ids::{LinkId, SessionId, SiteId};
 use affrank::db::Health;

@@ -211,7 +211,7 @@ fn every_theme_test_post_keeps_every_byte_outside_rewritten_links() {
 
 #[tokio::test]
 async fn the_endpoint_returns_the_same_bytes_as_the_library_for_the_largest_posts() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::helpers::app::spawn_app().await;
     let site = app.add_site().await;
     let response = app
         .http

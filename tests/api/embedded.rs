@@ -1,6 +1,8 @@
 //! With no DATABASE_URL, `affrank serve` runs on a cluster of its own.
 
-use crate::helpers::*;
+use crate::helpers::db::{query_count, reachable_tempdir};
+use crate::helpers::http::{BROWSER_UA, location, no_redirects, session_of};
+use crate::helpers::sidecar::{Sidecar, cli_site_add_without_database_url};
 
 #[tokio::test]
 async fn serve_without_database_url_runs_its_own_cluster_and_stops_it_on_sigterm() {
@@ -9,7 +11,7 @@ async fn serve_without_database_url_runs_its_own_cluster_and_stops_it_on_sigterm
     let mut sidecar = Sidecar::start(&[], true, &["--data-dir", &data_dir]).await;
 
     // DATABASE_URL is removed from the child's environment by an empty override.
-    let site = cli_site_add_without_database_url(&data_dir);
+    let site = cli_site_add_without_database_url(&["--data-dir", &data_dir]);
     let link = sidecar
         .register_link(site["api_key"].as_str().unwrap())
         .await;
@@ -46,27 +48,4 @@ async fn serve_without_database_url_runs_its_own_cluster_and_stops_it_on_sigterm
     adopter.signal(nix::sys::signal::Signal::SIGTERM);
     assert!(adopter.wait().success());
     assert!(!cluster.is_running(), "the adopted cluster is stopped too");
-}
-
-fn cli_site_add_without_database_url(data_dir: &str) -> serde_json::Value {
-    let out = affrank_bin()
-        .args([
-            "site",
-            "add",
-            "--name",
-            "Blog",
-            "--url",
-            "https://blog.test",
-            "--json",
-        ])
-        .args(["--data-dir", data_dir])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }

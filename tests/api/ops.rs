@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::app::spawn_app;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {

@@ -2,7 +2,7 @@
 //! and a connection that died or that a failed batch may have left in a bad
 //! state is replaced. Each case meets a real PostgreSQL backend.
 
-use crate::helpers::*;
+use crate::helpers::db::{admin_client, create_database, database_url, drop_database};
 use affrank::db::{PinnedConnection, pool};
 
 struct Database(String);

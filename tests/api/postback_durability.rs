@@ -1,7 +1,14 @@
 //! No acknowledged postback is lost or counted twice: under concurrency
 //! across two processes, through a database outage, across `kill -9`.
 
-use crate::helpers::*;
+use crate::helpers::app::spawn_app_on;
+use crate::helpers::db::{
+    ThrowawayCluster, create_database, database_url, drop_database, pg_connect, query_count,
+    reachable_tempdir,
+};
+use crate::helpers::http::{BROWSER_UA, metric, no_redirects, send_postback};
+use crate::helpers::sidecar::{Sidecar, cli_site_add, serve_env};
+use crate::helpers::wait_until;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -24,14 +31,7 @@ async fn five_hundred_identical_postbacks_over_two_processes_make_one_conversion
     let name = create_database().await;
     let url = database_url(&name);
     let (data_a, data_b) = (reachable_tempdir(), reachable_tempdir());
-    let env_a = [
-        ("DATABASE_URL", url.as_str()),
-        ("AFFRANK_DATA_DIR", data_a.path().to_str().unwrap()),
-    ];
-    let env_b = [
-        ("DATABASE_URL", url.as_str()),
-        ("AFFRANK_DATA_DIR", data_b.path().to_str().unwrap()),
-    ];
+    let (env_a, env_b) = (serve_env(&url, &data_a), serve_env(&url, &data_b));
     let site = cli_site_add(&env_a, &[]);
     let (a, b) = tokio::join!(
         Sidecar::start(&env_a, false, &[]),
@@ -160,10 +160,7 @@ async fn acknowledged_postbacks_survive_kill_9() {
     let pg = ThrowawayCluster::start().await;
     let url = pg.url();
     let data = reachable_tempdir();
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("AFFRANK_DATA_DIR", data.path().to_str().unwrap()),
-    ];
+    let env = serve_env(&url, &data);
     let site = cli_site_add(&env, &[]);
     let site_id = site["site_id"].as_str().unwrap().to_owned();
     let t = site["postback_secret"].as_str().unwrap().to_owned();

@@ -1,4 +1,5 @@
-use crate::helpers::{post_chunked, spawn_app, spawn_app_with};
+use crate::helpers::app::{spawn_app, spawn_app_with};
+use crate::helpers::http::post_chunked;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -166,15 +167,11 @@ async fn bad_requests_name_the_problem() {
 async fn the_tracking_base_and_rel_policy_follow_the_site_settings() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let response = app
-        .http
-        .put(format!("{}/api/v1/site", app.address))
-        .bearer_auth(&site.api_key)
-        .json(&json!({"tracking_base_url": "https://blog.test/", "rel_policy": "none"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    app.update_site(
+        &site,
+        json!({"tracking_base_url": "https://blog.test/", "rel_policy": "none"}),
+    )
+    .await;
     let body = app
         .rewrite(&site, "<a href=\"https://prf.hn/a\">x</a>")
         .await;

@@ -1,27 +1,20 @@
-use crate::helpers::spawn_app;
+use crate::helpers::app::{TestApp, TestSite, spawn_app};
 use serde_json::{Value, json};
 
-async fn put(app: &crate::helpers::TestApp, key: &str, body: Value) -> reqwest::Response {
-    app.http
-        .put(format!("{}/api/v1/site", app.address))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+/// The settings version the database holds for `site`.
+async fn stored_settings_version(app: &TestApp, site: &TestSite) -> i64 {
+    app.count(&format!(
+        "SELECT settings_version::bigint FROM sites WHERE id = '{}'",
+        site.id
+    ))
+    .await
 }
 
 #[tokio::test]
 async fn get_site_shows_settings_postback_url_and_network_presets() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let response = app
-        .http
-        .get(format!("{}/api/v1/site", app.address))
-        .bearer_auth(&site.api_key)
-        .send()
-        .await
-        .unwrap();
+    let response = app.api_get(&site.api_key, "/api/v1/site").await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["site_id"], site.id.as_str());
@@ -57,18 +50,20 @@ async fn get_site_shows_settings_postback_url_and_network_presets() {
 async fn put_site_validates_each_field_and_bumps_the_version() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let response = put(&app, &site.api_key, json!({"time_zone": "Atlantis/Lost"})).await;
+    let response = app
+        .put_site(&site.api_key, &json!({"time_zone": "Atlantis/Lost"}))
+        .await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_field");
     assert_eq!(body["field"], "time_zone");
 
-    let response = put(
-        &app,
-        &site.api_key,
-        json!({"link_rules": [{"kind": "regex", "pattern": "(unclosed"}]}),
-    )
-    .await;
+    let response = app
+        .put_site(
+            &site.api_key,
+            &json!({"link_rules": [{"kind": "regex", "pattern": "(unclosed"}]}),
+        )
+        .await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["field"], "link_rules[0].pattern");
@@ -89,10 +84,9 @@ async fn put_site_validates_each_field_and_bumps_the_version() {
         .unwrap();
     assert_eq!(response.status(), 400);
 
-    let response = put(
-        &app,
+    let response = app.put_site(
         &site.api_key,
-        json!({"currency": "EUR", "time_zone": "Europe/Paris", "currency_rates": {"USD": "0.92"},
+        &json!({"currency": "EUR", "time_zone": "Europe/Paris", "currency_rates": {"USD": "0.92"},
                "link_rules": [{"kind": "host", "pattern": "*.trk.test", "network": "everflow"}]}),
     )
     .await;
@@ -101,13 +95,7 @@ async fn put_site_validates_each_field_and_bumps_the_version() {
     assert_eq!(body["settings_version"], 2);
     assert_eq!(body["currency"], "EUR");
     assert_eq!(body["currency_rates"]["USD"], "0.92");
-    let stored = app
-        .count(&format!(
-            "SELECT settings_version::bigint FROM sites WHERE id = '{}'",
-            site.id
-        ))
-        .await;
-    assert_eq!(stored, 2);
+    assert_eq!(stored_settings_version(&app, &site).await, 2);
 }
 
 #[tokio::test]
@@ -138,15 +126,15 @@ async fn site_rules_decide_which_links_are_rewritten() {
     let before = app.rewrite(&site, html).await;
     assert_eq!(before["links"].as_array().unwrap().len(), 0);
     assert_eq!(before["html"], html);
-    let response = put(
-        &app,
-        &site.api_key,
-        json!({"link_rules": [
-            {"kind": "host", "pattern": "*.trk.test", "network": "everflow"},
-            {"kind": "regex", "pattern": "^https://partner\\.test/ref/", "network": null}
-        ]}),
-    )
-    .await;
+    let response = app
+        .put_site(
+            &site.api_key,
+            &json!({"link_rules": [
+                {"kind": "host", "pattern": "*.trk.test", "network": "everflow"},
+                {"kind": "regex", "pattern": "^https://partner\\.test/ref/", "network": null}
+            ]}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let after = app.rewrite(&site, html).await;
     let links = after["links"].as_array().unwrap();
@@ -156,8 +144,8 @@ async fn site_rules_decide_which_links_are_rewritten() {
     assert_eq!(after["settings_version"], 2);
 
     let go = app.click(links[0]["id"].as_str().unwrap()).await;
-    let location = crate::helpers::location(&go);
-    let sid = crate::helpers::session_of(&location);
+    let location = crate::helpers::http::location(&go);
+    let sid = crate::helpers::http::session_of(&location);
     assert!(location.contains(&format!("sub1={sid}")), "{location}");
 }
 
@@ -183,11 +171,5 @@ async fn a_save_based_on_settings_that_changed_meanwhile_is_refused() {
             .unwrap(),
         None
     );
-    let stored = app
-        .count(&format!(
-            "SELECT settings_version::bigint FROM sites WHERE id = '{}'",
-            site.id
-        ))
-        .await;
-    assert_eq!(stored, 2);
+    assert_eq!(stored_settings_version(&app, &site).await, 2);
 }

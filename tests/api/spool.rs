@@ -1,7 +1,13 @@
 //! Clicks made while PostgreSQL is down are redirected, spooled, and written
 //! exactly once when it is back: in-process, and across a `kill -9`.
 
-use crate::helpers::*;
+use crate::helpers::app::{spawn_app, spawn_app_on};
+use crate::helpers::db::{
+    ThrowawayCluster, create_database, database_url, drop_database, pg_connect, reachable_tempdir,
+};
+use crate::helpers::http::{BROWSER_UA, location, metric, no_redirects, session_of};
+use crate::helpers::sidecar::{Sidecar, cli_site_add, serve_env};
+use crate::helpers::wait_until;
 use std::collections::HashSet;
 
 async fn clicks_in(url: &str) -> HashSet<String> {
@@ -92,11 +98,7 @@ async fn acknowledged_clicks_survive_kill_9_and_a_restart_during_an_outage() {
     let pg = ThrowawayCluster::start().await;
     let url = pg.url();
     let data = reachable_tempdir();
-    let data_dir = data.path().to_str().unwrap().to_owned();
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("AFFRANK_DATA_DIR", data_dir.as_str()),
-    ];
+    let env = serve_env(&url, &data);
 
     let site = cli_site_add(&env, &[]);
     let mut sidecar = Sidecar::start(&env, false, &[]).await;
@@ -146,11 +148,7 @@ async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
     let name = create_database().await;
     let url = database_url(&name);
     let data = reachable_tempdir();
-    let data_dir = data.path().to_str().unwrap().to_owned();
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("AFFRANK_DATA_DIR", data_dir.as_str()),
-    ];
+    let env = serve_env(&url, &data);
     let site = cli_site_add(&env, &[]);
     let mut sidecar = Sidecar::start(&env, false, &[]).await;
     let http = no_redirects();

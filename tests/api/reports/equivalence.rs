@@ -5,8 +5,8 @@
 //! matches, and after time-zone and bot-setting changes.
 
 use super::data::Dataset;
-use super::{get, put_site};
-use crate::helpers::{TestApp, TestSite, spawn_app};
+use super::get;
+use crate::helpers::app::{TestApp, TestSite, spawn_app};
 use affrank::reports::figures::SiteTotals;
 use affrank::reports::raw::{self, RawSite};
 use affrank::reports::sql::ListRow;
@@ -269,7 +269,8 @@ async fn assert_sorted_and_paged(app: &TestApp, site: &TestSite, from: NaiveDate
 async fn scenario(seed: u64, first_zone: &str, second_zone: &str) {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    put_site(&app, &site, json!({"time_zone": first_zone})).await;
+    app.update_site(&site, json!({"time_zone": first_zone}))
+        .await;
     let client = app.pool.get().await.unwrap();
     let mut data = Dataset::generate(&client, &site.id, seed).await;
     let start = data.start.date_naive();
@@ -349,12 +350,13 @@ async fn scenario(seed: u64, first_zone: &str, second_zone: &str) {
     )
     .await;
 
-    put_site(&app, &site, json!({"time_zone": second_zone})).await;
+    app.update_site(&site, json!({"time_zone": second_zone}))
+        .await;
     assert_reports_match(&app, &site, &ranges, "after a zone change").await;
     sealer::seal_all(&client).await.unwrap();
     assert_reports_match(&app, &site, &ranges, "after a zone change, sealed").await;
 
-    put_site(&app, &site, json!({"exclude_bots": false})).await;
+    app.update_site(&site, json!({"exclude_bots": false})).await;
     assert_reports_match(&app, &site, &ranges[..2], "counting bots").await;
 }
 

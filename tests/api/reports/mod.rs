@@ -4,7 +4,7 @@
 mod data;
 mod equivalence;
 
-use crate::helpers::{TestApp, TestSite, spawn_app};
+use crate::helpers::app::{TestApp, spawn_app};
 use chrono::{DateTime, Utc};
 use data::{Conversion, add_link, click, insert_clicks, late_match, upsert_conversion};
 use rust_decimal::Decimal;
@@ -35,18 +35,6 @@ pub async fn get(app: &TestApp, key: &str, report: &str, query: &[(&str, String)
     let body = response.text().await.unwrap();
     assert_eq!(status, 200, "{report} {query:?}: {body}");
     serde_json::from_str(&body).unwrap()
-}
-
-pub async fn put_site(app: &TestApp, site: &TestSite, body: Value) {
-    let response = app
-        .http
-        .put(format!("{}/api/v1/site", app.address))
-        .bearer_auth(&site.api_key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -174,7 +162,8 @@ async fn a_sale_counts_on_its_clicks_day_and_a_reversal_takes_it_out() {
         get(&app, &site.api_key, "summary", &day("2024-02-28")).await["clicks"],
         3
     );
-    put_site(&app, &site, json!({"time_zone": "Europe/Berlin"})).await;
+    app.update_site(&site, json!({"time_zone": "Europe/Berlin"}))
+        .await;
     assert_eq!(
         get(&app, &site.api_key, "summary", &day("2024-02-28")).await["clicks"],
         2
