@@ -37,45 +37,10 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
 
 /// Migrations are embedded at build time and applied in order, each in its
 /// own transaction, under an advisory lock so that several sidecars starting
-/// together apply each one once.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_sites_links_clicks",
-        include_str!("../../migrations/0001_sites_links_clicks.sql"),
-    ),
-    (
-        "0002_conversions_postback_log",
-        include_str!("../../migrations/0002_conversions_postback_log.sql"),
-    ),
-    (
-        "0003_report_rollups",
-        include_str!("../../migrations/0003_report_rollups.sql"),
-    ),
-    (
-        "0004_report_recent_through",
-        include_str!("../../migrations/0004_report_recent_through.sql"),
-    ),
-    (
-        "0005_report_click_pending",
-        include_str!("../../migrations/0005_report_click_pending.sql"),
-    ),
-    (
-        "0006_report_recent_daily",
-        include_str!("../../migrations/0006_report_recent_daily.sql"),
-    ),
-    (
-        "0007_record_clicks",
-        include_str!("../../migrations/0007_record_clicks.sql"),
-    ),
-    (
-        "0008_record_clicks_projection",
-        include_str!("../../migrations/0008_record_clicks_projection.sql"),
-    ),
-    (
-        "0009_session_id_collation",
-        include_str!("../../migrations/0009_session_id_collation.sql"),
-    ),
-];
+/// together apply each one once. The list is `migrations/*.sql` as `build.rs`
+/// finds it: `("0001_sites_links_clicks", <that file's text>)`, ... in order,
+/// the version being the file name without `.sql`.
+const MIGRATIONS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 const MIGRATION_LOCK: i64 = 0x0041_4646_5241_4e4b; // "AFFRANK"
 

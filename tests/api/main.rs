@@ -13,5 +13,6 @@ mod postback_durability;
 mod postbacks;
 mod reports;
 mod rewrite;
+mod schema;
 mod sites;
 mod spool;
