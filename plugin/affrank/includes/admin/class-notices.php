@@ -44,21 +44,4 @@ final class Notices {
 		$notices = get_user_meta( get_current_user_id(), Options::USER_NOTICE, true );
 		return is_array( $notices ) ? $notices : array();
 	}
-
-	/**
-	 * The check every state change starts with: capability, then the
-	 * object-specific nonce. Dies with a 403 on failure.
-	 */
-	public static function guard( string $nonce_action, string $capability = Menu::CAPABILITY ): void {
-		if ( ! current_user_can( $capability ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to do that.', 'affrank' ), '', array( 'response' => 403 ) );
-		}
-		check_admin_referer( $nonce_action );
-	}
-
-	/** Back to one of our screens, and stop. */
-	public static function redirect( string $page, array $args = array() ): never {
-		wp_safe_redirect( Menu::url( $page, $args ) );
-		exit;
-	}
 }

@@ -42,7 +42,7 @@ final class Postback_Setup_Page {
 	 * URL with test=1. Neither counts in any figure.
 	 */
 	public static function handle_test_postback(): void {
-		Notices::guard( self::TEST_ACTION );
+		Request_Guard::check( self::TEST_ACTION );
 		$result = ( new Test_Postback( Client::for_admin() ) )->run();
 		if ( is_wp_error( $result ) ) {
 			// A sidecar without postbacks yet is not something the blogger got wrong.
@@ -54,7 +54,7 @@ final class Postback_Setup_Page {
 				: sprintf( __( 'The sidecar said: “%s”', 'affrank' ), $result['message'] );
 			Notices::flash( self::notice_type( $result['status'], $result['http_status'] ), $result['summary'], $detail );
 		}
-		Notices::redirect( Menu::POSTBACKS );
+		Request_Guard::redirect( Menu::POSTBACKS );
 	}
 
 	/** How a test outcome is shown: "test" is the one that means all is well. */

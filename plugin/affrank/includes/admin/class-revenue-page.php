@@ -85,7 +85,7 @@ final class Revenue_Page {
 
 	/** Streams one report as CSV from the sidecar. */
 	public static function handle_csv(): void {
-		Notices::guard( self::CSV_ACTION );
+		Request_Guard::check( self::CSV_ACTION );
 		$query = self::query();
 		$table = isset( $query['table'] ) ? sanitize_key( $query['table'] ) : '';
 		if ( ! in_array( $table, Report_Table::TABLES, true ) ) {
@@ -103,7 +103,7 @@ final class Revenue_Page {
 		);
 		if ( is_wp_error( $csv ) ) {
 			Notices::flash( 'error', $csv->get_error_message() );
-			Notices::redirect( Menu::REVENUE, $range->screen_query() );
+			Request_Guard::redirect( Menu::REVENUE, $range->screen_query() );
 		}
 		nocache_headers();
 		header( 'Content-Type: text/csv; charset=utf-8' );

@@ -66,8 +66,8 @@ final class Settings_Page {
 	}
 
 	public static function handle_save(): void {
-		Notices::guard( self::SAVE_ACTION );
-		// phpcs:disable WordPress.Security.NonceVerification.Missing -- verified by Notices::guard().
+		Request_Guard::check( self::SAVE_ACTION );
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- verified by Request_Guard::check().
 		$url     = self::sanitize_sidecar_url( wp_unslash( $_POST['affrank_sidecar_url'] ?? '' ) );
 		$key     = self::sanitize_api_key( wp_unslash( $_POST['affrank_api_key'] ?? '' ) );
 		$timeout = Options::clamp_timeout( absint( wp_unslash( $_POST['affrank_timeout_ms'] ?? Options::DEFAULT_TIMEOUT_MS ) ) );
@@ -85,7 +85,7 @@ final class Settings_Page {
 
 		if ( null === $url ) {
 			Notices::flash( 'error', __( 'The sidecar URL must start with http:// or https://.', 'affrank' ) );
-			Notices::redirect( Menu::SETTINGS );
+			Request_Guard::redirect( Menu::SETTINGS );
 		}
 
 		$old_url = Options::sidecar_url();
@@ -111,18 +111,18 @@ final class Settings_Page {
 			} else {
 				Notices::flash( 'success', __( 'Connection saved. The link settings below now come from this sidecar: review them and save again if needed.', 'affrank' ) );
 			}
-			Notices::redirect( Menu::SETTINGS );
+			Request_Guard::redirect( Menu::SETTINGS );
 		}
 		if ( ! $loaded ) {
 			Notices::flash( 'success', __( 'Settings saved.', 'affrank' ) );
-			Notices::redirect( Menu::SETTINGS );
+			Request_Guard::redirect( Menu::SETTINGS );
 		}
 
 		$patch = self::sidecar_patch( $posted );
 		if ( is_wp_error( $patch ) ) {
 			self::keep_draft( $posted );
 			Notices::flash( 'error', $patch->get_error_message() );
-			Notices::redirect( Menu::SETTINGS );
+			Request_Guard::redirect( Menu::SETTINGS );
 		}
 		$site = Client::for_admin()->update_site( $patch );
 		if ( is_wp_error( $site ) ) {
@@ -131,18 +131,18 @@ final class Settings_Page {
 			$field = is_array( $data ) ? (string) ( $data['field'] ?? '' ) : '';
 			$where = '' !== $field ? Link_Rules_Text::describe_field( $field, $posted['link_rules'] ) . ': ' : '';
 			Notices::flash( 'error', $where . $site->get_error_message() );
-			Notices::redirect( Menu::SETTINGS );
+			Request_Guard::redirect( Menu::SETTINGS );
 		}
 		if ( isset( $site['settings_version'] ) ) {
 			// New rules re-tag every page: the version is part of the cache key.
 			( new Site_State( Client::for_admin(), new Backoff() ) )->remember( (int) $site['settings_version'] );
 		}
 		Notices::flash( 'success', __( 'Settings saved. Pages will be re-tagged with the new link settings as they are viewed.', 'affrank' ) );
-		Notices::redirect( Menu::SETTINGS );
+		Request_Guard::redirect( Menu::SETTINGS );
 	}
 
 	public static function handle_test_connection(): void {
-		Notices::guard( self::TEST_ACTION );
+		Request_Guard::check( self::TEST_ACTION );
 		$client = Client::for_admin();
 		$health = $client->health();
 		$site   = is_wp_error( $health ) ? $health : $client->site();
@@ -161,7 +161,7 @@ final class Settings_Page {
 				)
 			);
 		}
-		Notices::redirect( Menu::SETTINGS );
+		Request_Guard::redirect( Menu::SETTINGS );
 	}
 
 	/**
