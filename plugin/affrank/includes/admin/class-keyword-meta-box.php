@@ -54,14 +54,20 @@ final class Keyword_Meta_Box {
 			return;
 		}
 		// phpcs:disable WordPress.Security.NonceVerification.Missing -- this is the nonce check.
-		if ( ! isset( $_POST[ self::NONCE ] ) || ! wp_verify_nonce( sanitize_key( wp_unslash( $_POST[ self::NONCE ] ) ), self::nonce_action( $post_id ) ) ) {
+		$nonce = Form_Input::text( $_POST, self::NONCE );
+		$raw   = Form_Input::text( $_POST, self::FIELD );
+		// phpcs:enable
+		if ( null === $nonce || '' === $nonce || ! wp_verify_nonce( sanitize_key( $nonce ), self::nonce_action( $post_id ) ) ) {
+			return;
+		}
+		if ( null === $raw ) {
+			// A list where one keyword belongs (affrank_keyword[]=…): not a
+			// keyword anyone typed, so the stored one stays as it is.
 			return;
 		}
 		// A keyword is plain text kept as typed ("<b>" included): it is escaped
 		// wherever it is shown, so only invalid UTF-8 and control characters go.
-		$raw     = wp_check_invalid_utf8( (string) wp_unslash( $_POST[ self::FIELD ] ?? '' ) );
-		$keyword = Keyword_Resolver::clean( (string) preg_replace( '/[\x00-\x1F\x7F]/u', ' ', $raw ) );
-		// phpcs:enable
+		$keyword = Keyword_Resolver::clean( (string) preg_replace( '/[\x00-\x1F\x7F]/u', ' ', wp_check_invalid_utf8( $raw ) ) );
 		if ( null === $keyword ) {
 			delete_post_meta( $post_id, Options::POST_KEYWORD );
 		} else {

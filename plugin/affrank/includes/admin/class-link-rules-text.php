@@ -58,8 +58,14 @@ final class Link_Rules_Text {
 			if ( ! is_array( $rule ) || ! isset( $rule['pattern'] ) ) {
 				continue;
 			}
-			$line    = ( 'regex' === ( $rule['kind'] ?? '' ) ? self::REGEX_PREFIX : '' ) . $rule['pattern'];
-			$lines[] = empty( $rule['network'] ) ? $line : $line . ' = ' . $rule['network'];
+			$line = ( 'regex' === ( $rule['kind'] ?? '' ) ? self::REGEX_PREFIX : '' ) . $rule['pattern'];
+			if ( ! empty( $rule['network'] ) ) {
+				$line .= ' = ' . $rule['network'];
+			} elseif ( str_contains( (string) $rule['pattern'], ' = ' ) ) {
+				// Else parse_rules() would read the pattern's own " = " as a network.
+				$line .= ' = none';
+			}
+			$lines[] = $line;
 		}
 		return implode( "\n", $lines );
 	}

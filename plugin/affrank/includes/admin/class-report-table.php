@@ -48,6 +48,28 @@ final class Report_Table {
 		return isset( $query['affrank-test'] ) && '1' === $query['affrank-test'];
 	}
 
+	/**
+	 * How a page or link URL is shown: a URL on the blog as its path from
+	 * the blog's home ("/best-boots/", "/" for the home itself), any other
+	 * URL in full. Only a whole path segment counts as on the blog: with home
+	 * "https://blog.example", "https://blog.example.net/x" and
+	 * "https://blog.example0" are other sites, shown in full.
+	 *
+	 * @param string $url  The URL the sidecar reported.
+	 * @param string $home The blog's home URL, without a trailing slash.
+	 * @return string The text to show.
+	 */
+	public static function display_url( string $url, string $home ): string {
+		if ( '' === $home || ! str_starts_with( $url, $home ) ) {
+			return $url;
+		}
+		$rest = substr( $url, strlen( $home ) );
+		if ( '' === $rest ) {
+			return '/';
+		}
+		return in_array( $rest[0], array( '/', '?', '#' ), true ) ? $rest : $url;
+	}
+
 	/** @return string[] The columns a table can be sorted by. */
 	public static function sortable( string $table ): array {
 		return array_merge( array( self::LABEL[ $table ] ?? 'keyword' ), self::FIGURES );

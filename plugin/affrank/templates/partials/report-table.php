@@ -76,15 +76,13 @@ $affrank_home    = untrailingslashit( home_url() );
 									echo esc_html( (string) $affrank_value );
 								}
 							} else {
-								$affrank_text = (string) $affrank_value;
-								$affrank_text = str_starts_with( $affrank_text, $affrank_home ) ? ( substr( $affrank_text, strlen( $affrank_home ) ) ?: '/' ) : $affrank_text;
+								$affrank_text = Report_Table::display_url( (string) $affrank_value, $affrank_home );
 								echo '<a href="' . esc_url( (string) $affrank_value ) . '" class="affrank-url" target="_blank" rel="noopener noreferrer">' . esc_html( $affrank_text ) . '</a>';
 								if ( 'links' === $affrank_table && ! empty( $affrank_row['network'] ) ) {
 									echo ' <span class="affrank-badge">' . esc_html( (string) $affrank_row['network'] ) . '</span>';
 								}
 								if ( 'links' === $affrank_table && ! empty( $affrank_row['page_url'] ) ) {
-									$affrank_page = (string) $affrank_row['page_url'];
-									$affrank_page = str_starts_with( $affrank_page, $affrank_home ) ? ( substr( $affrank_page, strlen( $affrank_home ) ) ?: '/' ) : $affrank_page;
+									$affrank_page = Report_Table::display_url( (string) $affrank_row['page_url'], $affrank_home );
 									/* translators: %s: the page a link is on. */
 									echo '<br><span class="affrank-muted">' . esc_html( sprintf( __( 'on %s', 'affrank' ), $affrank_page ) ) . '</span>';
 								}
