@@ -12,6 +12,7 @@ use AffRank\Admin\Dashboard_Widget;
 use AffRank\Admin\Keyword_Meta_Box;
 use AffRank\Admin\Menu;
 use AffRank\Admin\Postback_Setup_Page;
+use AffRank\Admin\Privacy_Policy;
 use AffRank\Admin\Revenue_Page;
 use AffRank\Admin\Settings_Page;
 use AffRank\Sidecar\Http_Timeout;
@@ -37,6 +38,9 @@ final class Plugin {
 		add_filter( 'the_content', array( self::class, 'filter_content' ), Content_Filter::PRIORITY );
 		// WordPress 6.8+: no prefetching a redirect that records nothing.
 		add_filter( 'wp_speculation_rules_href_exclude_paths', array( Speculation::class, 'exclude_go_links' ) );
+
+		// Suggested privacy-policy text; admin_init fires only in wp-admin.
+		add_action( 'admin_init', array( Privacy_Policy::class, 'add_suggested_text' ) );
 
 		if ( is_admin() ) {
 			self::register_admin_hooks();
