@@ -21,10 +21,21 @@ use AffRank\Tagging\Speculation;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Registers the plugin's hooks, once.
+ */
 final class Plugin {
 
+	/**
+	 * Whether boot() has run in this request.
+	 *
+	 * @var bool
+	 */
 	private static bool $booted = false;
 
+	/**
+	 * Registers every hook; a second call does nothing.
+	 */
 	public static function boot(): void {
 		if ( self::$booted ) {
 			return;
@@ -47,6 +58,9 @@ final class Plugin {
 		}
 	}
 
+	/**
+	 * The hooks only wp-admin needs: screens, form handlers, widget, meta box.
+	 */
 	private static function register_admin_hooks(): void {
 		$menu = new Menu();
 		add_action( 'admin_menu', array( $menu, 'register' ) );
@@ -75,6 +89,9 @@ final class Plugin {
 		return Content_Filter::create()->filter( $html );
 	}
 
+	/**
+	 * The init callback: loads the plugin's translations.
+	 */
 	public static function load_textdomain(): void {
 		load_plugin_textdomain( 'affrank', false, dirname( plugin_basename( AFFRANK_FILE ) ) . '/languages' );
 	}

@@ -13,9 +13,14 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Flash notices for the AffRank screens.
+ */
 final class Notices {
 
 	/**
+	 * Queues a notice for the current user's next AffRank screen.
+	 *
 	 * @param string $type    success, error, warning or info.
 	 * @param string $message Plain text; escaped when shown.
 	 * @param string $detail  Optional second line, plain text, shown smaller.
@@ -40,6 +45,11 @@ final class Notices {
 		Template::render( 'partials/notices', array( 'notices' => $notices ) );
 	}
 
+	/**
+	 * The current user's queued notices.
+	 *
+	 * @return array<int, array{type:string,message:string,detail:string}>
+	 */
 	private static function pending(): array {
 		$notices = get_user_meta( get_current_user_id(), Options::USER_NOTICE, true );
 		return is_array( $notices ) ? $notices : array();

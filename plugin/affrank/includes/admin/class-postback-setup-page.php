@@ -14,10 +14,16 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The Postback Setup screen and its "Send test postback" handler.
+ */
 final class Postback_Setup_Page {
 
 	public const TEST_ACTION = 'affrank_test_postback';
 
+	/**
+	 * Prints the screen.
+	 */
 	public static function render(): void {
 		if ( ! current_user_can( Menu::CAPABILITY ) ) {
 			return;
@@ -57,7 +63,13 @@ final class Postback_Setup_Page {
 		Request_Guard::redirect( Menu::POSTBACKS );
 	}
 
-	/** How a test outcome is shown: "test" is the one that means all is well. */
+	/**
+	 * How a test outcome is shown: "test" is the one that means all is well.
+	 *
+	 * @param string $status      The outcome.
+	 * @param int    $http_status The postback URL's HTTP status.
+	 * @return string A notice type.
+	 */
 	public static function notice_type( string $status, int $http_status ): string {
 		if ( 'test' === $status ) {
 			return 'success';

@@ -47,6 +47,7 @@ final class Privacy_Policy {
 			),
 			__( 'The shop or affiliate network receives a random session id with the click, so that a later purchase can be credited to the page that sent the visitor. The session id does not identify the visitor.', 'affrank' ),
 		);
+
 		$html  = '<p class="privacy-policy-tutorial">' . esc_html__( 'AffRank records the clicks on your affiliate links in its own database, on the server where you run the AffRank sidecar; nothing is sent to AffRank’s authors. If you changed the sidecar’s retention period, change the number of days below to match.', 'affrank' ) . '</p>';
 		$html .= '<strong class="privacy-policy-tutorial">' . esc_html__( 'Suggested text:', 'affrank' ) . ' </strong>';
 		foreach ( $paragraphs as $paragraph ) {

@@ -16,6 +16,8 @@ defined( 'ABSPATH' ) || exit;
 $affrank_table   = $view['table'];
 $affrank_data    = $view['data'];
 $affrank_label   = Report_Table::LABEL[ $affrank_table ];
+$affrank_home    = untrailingslashit( home_url() );
+$affrank_arrow   = 'asc' === $affrank_data['order'] ? '▲' : '▼';
 $affrank_columns = array(
 	$affrank_label    => array(
 		'keyword'  => __( 'Keyword', 'affrank' ),
@@ -28,7 +30,6 @@ $affrank_columns = array(
 	'epc'             => __( 'EPC', 'affrank' ),
 	'conversion_rate' => __( 'Conv. rate', 'affrank' ),
 );
-$affrank_home    = untrailingslashit( home_url() );
 ?>
 <div class="affrank-card affrank-report" id="affrank-<?php echo esc_attr( $affrank_table ); ?>">
 	<div class="affrank-card__head">
@@ -58,7 +59,7 @@ $affrank_home    = untrailingslashit( home_url() );
 					) . '#affrank-' . $affrank_table;
 					?>
 					<th scope="col" class="<?php echo $affrank_column === $affrank_label ? 'column-primary' : 'num'; ?>"<?php echo $affrank_is_sorted ? ' aria-sort="' . esc_attr( 'asc' === $affrank_data['order'] ? 'ascending' : 'descending' ) . '"' : ''; ?>>
-						<a href="<?php echo esc_url( $affrank_url ); ?>"><?php echo esc_html( $affrank_heading ); ?><?php if ( $affrank_is_sorted ) : ?><span class="affrank-sort" aria-hidden="true"><?php echo 'asc' === $affrank_data['order'] ? '▲' : '▼'; ?></span><?php endif; ?></a>
+						<a href="<?php echo esc_url( $affrank_url ); ?>"><?php echo esc_html( $affrank_heading ); ?><?php echo $affrank_is_sorted ? '<span class="affrank-sort" aria-hidden="true">' . esc_html( $affrank_arrow ) . '</span>' : ''; ?></a>
 					</th>
 				<?php endforeach; ?>
 			</tr></thead>
