@@ -15,6 +15,7 @@
  *   WordPress.PHP.YodaConditions                        `$a === 'x'`
  *   WordPress.PHP.StrictInArray                         in_array() without true
  *   WordPress.Arrays.MultipleStatementAlignment         `=>` out of line
+ *   WordPress.Arrays.ArrayDeclarationSpacing            `array( 'a' => 1, 'b' => 2 )` on one line
  *
  * The last two are simplified: array arrows are checked for arrays whose
  * items each start a line, against the column the longest key needs (keys
@@ -250,6 +251,21 @@ function affrank_lint_file( string $code ): array {
 			$close = null === $open ? null : affrank_lint_closer( $tokens, $open );
 			if ( null !== $close && $tokens[ $open ][2] !== $tokens[ $close ][2] ) {
 				$findings = array_merge( $findings, affrank_lint_arrows( $tokens, $open, $close ) );
+			} elseif ( null !== $close ) {
+				$keyed = 0;
+				foreach ( affrank_lint_items( $tokens, $open, $close ) as list( $first, $last ) ) {
+					for ( $j = $first; $j <= $last; $j++ ) {
+						if ( in_array( $tokens[ $j ][0], array( '(', '[', '{' ), true ) ) {
+							$j = affrank_lint_closer( $tokens, $j ) ?? $j;
+						} elseif ( T_DOUBLE_ARROW === $tokens[ $j ][0] ) {
+							++$keyed;
+							break;
+						}
+					}
+				}
+				if ( $keyed > 1 ) {
+					$findings[] = array( $tokens[ $i ][2], 'WordPress.Arrays.ArrayDeclarationSpacing.AssociativeArrayFound', 'When an array uses associative keys, each value should start on a new line.' );
+				}
 			}
 		}
 	}

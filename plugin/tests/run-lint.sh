@@ -53,19 +53,19 @@ function affrank_bad( $list ) {
 			'kk'  => 3,
 		);
 	}
-	return array( $e, $d, $b[0] );
+	return array( $e, $d, $b[0], array( 'x' => 1, 'y' => 2 ), array( 'z' => 3 ) );
 }
 PHP
   out="$(php "$HERE/lint-wpcs.php" "$dir")"
   rm -rf "$dir"
   # One finding per sniff; the short list, the index and the aligned arrows are fine.
   local sniff
-  for sniff in NoReservedKeywordParameterNames DisallowShortTernary DisallowShortArraySyntax YodaConditions StrictInArray MultipleStatementAlignment; do
+  for sniff in NoReservedKeywordParameterNames DisallowShortTernary DisallowShortArraySyntax YodaConditions StrictInArray MultipleStatementAlignment AssociativeArrayFound; do
     if [ "$(grep -c "$sniff" <<<"$out")" -ne 1 ]; then
       echo "lint-wpcs.php should report $sniff once:"; echo "$out"; return 1
     fi
   done
-  [ "$(grep -c '^/.*: ' <<<"$out")" -eq 6 ] || { echo "lint-wpcs.php reported more than it should:"; echo "$out"; return 1; }
+  [ "$(grep -c '^/.*: ' <<<"$out")" -eq 7 ] || { echo "lint-wpcs.php reported more than it should:"; echo "$out"; return 1; }
 }
 check "lint-wpcs.php finds what it checks for" self_test
 
