@@ -7,6 +7,7 @@
 
 namespace AffRank\Tests;
 
+use AffRank\Admin\Settings_Page;
 use AffRank\Options;
 use PHPUnit\Framework\TestCase as PHPUnit_TestCase;
 
@@ -21,7 +22,7 @@ abstract class Test_Case extends PHPUnit_TestCase {
 		$_GET  = array();
 		$_REQUEST = array();
 		// Each test counts the fake sidecar's calls from zero.
-		array_map( 'unlink', glob( getenv( 'AFFRANK_FAKE_SIDECAR_LOG' ) . '/*.log' ) ?: array() );
+		array_map( 'unlink', glob( getenv( 'AFFRANK_FAKE_SIDECAR_LOG' ) . '/{*.log,store-*}', GLOB_BRACE ) ?: array() );
 	}
 
 	protected function tearDown(): void {
@@ -62,5 +63,40 @@ abstract class Test_Case extends PHPUnit_TestCase {
 			update_post_meta( $id, $key, $value );
 		}
 		return get_post( $id );
+	}
+
+	/**
+	 * Posts the Settings form through Settings_Page::handle_save(), stopping
+	 * at its redirect, and returns the flash notices it left.
+	 */
+	protected function save_settings( array $fields ): array {
+		$_POST    = wp_slash( $fields + array( '_wpnonce' => wp_create_nonce( Settings_Page::SAVE_ACTION ) ) );
+		$_REQUEST = $_POST;
+		delete_user_meta( get_current_user_id(), Options::USER_NOTICE );
+		$stop = static function ( string $location ): never {
+			throw new \RuntimeException( 'redirect: ' . $location );
+		};
+		add_filter( 'wp_redirect', $stop );
+		try {
+			Settings_Page::handle_save();
+			$this->fail( 'handle_save() ends with a redirect' );
+		} catch ( \RuntimeException $redirect ) {
+			$this->assertStringContainsString( 'page=affrank-settings', $redirect->getMessage() );
+		} finally {
+			remove_filter( 'wp_redirect', $stop );
+		}
+		$notices = get_user_meta( get_current_user_id(), Options::USER_NOTICE, true );
+		$this->assertIsArray( $notices );
+		return $notices;
+	}
+
+	protected static function factory_user( string $role ): int {
+		return wp_insert_user(
+			array(
+				'user_login' => $role . wp_generate_password( 6, false ),
+				'user_pass'  => wp_generate_password(),
+				'role'       => $role,
+			)
+		);
 	}
 }

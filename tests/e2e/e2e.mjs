@@ -490,6 +490,8 @@ try {
     await page.screenshot({ path: join(shots, 'settings-saved.png'), fullPage: false });
   });
 
+  await (await import('./settings-form.mjs')).settingsFormChecks({ checks, page, blog: BLOG, sidecar: SIDECAR, apiKey: site.api_key, shots });
+
   await checks.run('admin: Postback Setup and Postback Log are readable at phone width', async () => {
     await phoneShot(page, 'phone-postback-setup', '/wp-admin/admin.php?page=affrank-postbacks');
     await phoneShot(page, 'phone-postback-log', '/wp-admin/admin.php?page=affrank-postback-log');

@@ -10,6 +10,9 @@ namespace AffRank;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Formats money, rates and counts for the admin screens.
+ */
 final class Format {
 
 	private const SYMBOLS = array(
@@ -28,7 +31,11 @@ final class Format {
 	private const NO_DECIMALS = array( 'JPY', 'KRW', 'VND', 'CLP', 'ISK', 'HUF', 'TWD', 'UGX', 'XAF', 'XOF' );
 
 	/**
-	 * "1234.5", "USD" → "$1,234.50". Invalid input shows as "—".
+	 * Formats an amount: "1234.5", "USD" → "$1,234.50". Invalid input shows as "—".
+	 *
+	 * @param mixed  $amount   A decimal string (or number) from the sidecar.
+	 * @param string $currency ISO 4217 code.
+	 * @return string
 	 */
 	public static function money( mixed $amount, string $currency ): string {
 		$currency = strtoupper( $currency );
@@ -44,7 +51,12 @@ final class Format {
 		return $negative ? '−' . $text : $text;
 	}
 
-	/** A rate from 0 to 1 → "3.4%". */
+	/**
+	 * Formats a rate from 0 to 1: "3.4%"; "—" for none.
+	 *
+	 * @param mixed $rate The rate, or null.
+	 * @return string
+	 */
 	public static function percent( mixed $rate ): string {
 		if ( ! is_numeric( $rate ) ) {
 			return '—';
@@ -52,13 +64,22 @@ final class Format {
 		return number_format_i18n( 100 * (float) $rate, 1 ) . '%';
 	}
 
+	/**
+	 * Formats a whole number in the site's locale; "—" for anything else.
+	 *
+	 * @param mixed $n The number.
+	 * @return string
+	 */
 	public static function count( mixed $n ): string {
 		return is_numeric( $n ) ? number_format_i18n( (int) $n ) : '—';
 	}
 
 	/**
 	 * Rounds a decimal string half away from zero, as a string.
-	 * Returns null when the input is not a plain decimal number.
+	 *
+	 * @param string $value  A plain decimal number such as "-12.345".
+	 * @param int    $places Digits after the point.
+	 * @return string|null The rounded number; null when $value is not a plain decimal number.
 	 */
 	public static function round_decimal( string $value, int $places ): ?string {
 		$value = trim( $value );
@@ -82,7 +103,12 @@ final class Format {
 		return ( $is_zero ? '' : $sign ) . $result;
 	}
 
-	/** Adds one to a string of digits. */
+	/**
+	 * Adds one to a string of digits.
+	 *
+	 * @param string $digits Digits only.
+	 * @return string
+	 */
 	private static function increment( string $digits ): string {
 		$i = strlen( $digits ) - 1;
 		while ( $i >= 0 && '9' === $digits[ $i ] ) {
@@ -92,7 +118,12 @@ final class Format {
 		return $i < 0 ? '1' . $digits : substr_replace( $digits, (string) ( (int) $digits[ $i ] + 1 ), $i, 1 );
 	}
 
-	/** "1234567.50" → "1,234,567.50" in the site's locale. */
+	/**
+	 * Groups thousands in the site's locale: "1234567.50" → "1,234,567.50".
+	 *
+	 * @param string $plain An unsigned plain decimal number.
+	 * @return string
+	 */
 	private static function group( string $plain ): string {
 		global $wp_locale;
 		$thousands = isset( $wp_locale ) ? $wp_locale->number_format['thousands_sep'] : ',';

@@ -11,6 +11,9 @@ namespace AffRank;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Option names and typed accessors for the plugin's WordPress settings.
+ */
 final class Options {
 
 	public const SIDECAR_URL = 'affrank_sidecar_url';
@@ -51,36 +54,77 @@ final class Options {
 		);
 	}
 
+	/**
+	 * The sidecar's base URL, without a trailing slash; '' when not set.
+	 *
+	 * @return string
+	 */
 	public static function sidecar_url(): string {
 		return untrailingslashit( (string) get_option( self::SIDECAR_URL, '' ) );
 	}
 
+	/**
+	 * The site's API key for the sidecar; '' when not set.
+	 *
+	 * @return string
+	 */
 	public static function api_key(): string {
 		return (string) get_option( self::API_KEY, '' );
 	}
 
+	/**
+	 * Whether an API key is stored.
+	 *
+	 * @return bool
+	 */
 	public static function has_api_key(): bool {
 		return '' !== self::api_key();
 	}
 
+	/**
+	 * How long a page render waits for the sidecar, in milliseconds.
+	 *
+	 * @return int
+	 */
 	public static function timeout_ms(): int {
 		return self::clamp_timeout( (int) get_option( self::TIMEOUT_MS, self::DEFAULT_TIMEOUT_MS ) );
 	}
 
+	/**
+	 * A timeout brought into the range the Settings screen allows.
+	 *
+	 * @param int $ms Milliseconds.
+	 * @return int Milliseconds, from MIN_TIMEOUT_MS to MAX_TIMEOUT_MS.
+	 */
 	public static function clamp_timeout( int $ms ): int {
 		return max( self::MIN_TIMEOUT_MS, min( self::MAX_TIMEOUT_MS, $ms ) );
 	}
 
+	/**
+	 * Whether link tagging is switched on (it is unless turned off).
+	 *
+	 * @return bool
+	 */
 	public static function tagging_enabled(): bool {
 		return '0' !== (string) get_option( self::TAGGING_ENABLED, '1' );
 	}
 
+	/**
+	 * Whether both the sidecar URL and an API key are set.
+	 *
+	 * @return bool
+	 */
 	public static function is_configured(): bool {
 		return '' !== self::sidecar_url() && self::has_api_key();
 	}
 
+	/**
+	 * Stores the API key, never autoloaded.
+	 *
+	 * @param string $key The key.
+	 */
 	public static function save_api_key( string $key ): void {
-		// add_option first so a brand-new option is created with autoload off.
+		// The add_option() call creates a brand-new option with autoload off.
 		if ( false === get_option( self::API_KEY, false ) ) {
 			add_option( self::API_KEY, $key, '', false );
 		} else {

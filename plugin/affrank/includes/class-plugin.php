@@ -12,6 +12,7 @@ use AffRank\Admin\Dashboard_Widget;
 use AffRank\Admin\Keyword_Meta_Box;
 use AffRank\Admin\Menu;
 use AffRank\Admin\Postback_Setup_Page;
+use AffRank\Admin\Privacy_Policy;
 use AffRank\Admin\Revenue_Page;
 use AffRank\Admin\Settings_Page;
 use AffRank\Sidecar\Http_Timeout;
@@ -20,10 +21,21 @@ use AffRank\Tagging\Speculation;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Registers the plugin's hooks, once.
+ */
 final class Plugin {
 
+	/**
+	 * Whether boot() has run in this request.
+	 *
+	 * @var bool
+	 */
 	private static bool $booted = false;
 
+	/**
+	 * Registers every hook; a second call does nothing.
+	 */
 	public static function boot(): void {
 		if ( self::$booted ) {
 			return;
@@ -38,11 +50,17 @@ final class Plugin {
 		// WordPress 6.8+: no prefetching a redirect that records nothing.
 		add_filter( 'wp_speculation_rules_href_exclude_paths', array( Speculation::class, 'exclude_go_links' ) );
 
+		// Suggested privacy-policy text; admin_init fires only in wp-admin.
+		add_action( 'admin_init', array( Privacy_Policy::class, 'add_suggested_text' ) );
+
 		if ( is_admin() ) {
 			self::register_admin_hooks();
 		}
 	}
 
+	/**
+	 * The hooks only wp-admin needs: screens, form handlers, widget, meta box.
+	 */
 	private static function register_admin_hooks(): void {
 		$menu = new Menu();
 		add_action( 'admin_menu', array( $menu, 'register' ) );
@@ -71,6 +89,9 @@ final class Plugin {
 		return Content_Filter::create()->filter( $html );
 	}
 
+	/**
+	 * The init callback: loads the plugin's translations.
+	 */
 	public static function load_textdomain(): void {
 		load_plugin_textdomain( 'affrank', false, dirname( plugin_basename( AFFRANK_FILE ) ) . '/languages' );
 	}

@@ -45,7 +45,7 @@ $affrank_site = $view['site'];
 				<?php
 				echo wp_kses(
 					sprintf(
-						/* translators: 1: {SESSION_ID}, 2: {COMMISSION}, 3: {TRANSACTION_ID} placeholders. */
+						/* translators: 1, 2 and 3: the placeholders for the session id, the commission and the transaction id, as code. */
 						__( 'Replace %1$s, %2$s and %3$s with your network’s macros — or copy the ready-made URL for your network below. Keep the token private: it proves a postback is genuine.', 'affrank' ),
 						'<code>{SESSION_ID}</code>',
 						'<code>{COMMISSION}</code>',

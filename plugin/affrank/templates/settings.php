@@ -71,7 +71,8 @@ $affrank_backoff = $view['backoff'];
 		</div>
 
 		<?php if ( null !== $affrank_fields ) : ?>
-			<input type="hidden" name="affrank_site_loaded" value="1">
+			<?php // What the sidecar's settings were when the form was shown: only fields changed since are sent back. ?>
+			<input type="hidden" name="affrank_site_loaded" value="<?php echo esc_attr( $view['loaded'] ); ?>">
 			<div class="affrank-card">
 				<h2><?php esc_html_e( 'Link tracking', 'affrank' ); ?></h2>
 				<table class="form-table" role="presentation">

@@ -7,6 +7,8 @@
 
 use AffRank\Admin\Keyword_Meta_Box;
 use AffRank\Admin\Report_Range;
+use AffRank\Admin\Report_Table;
+use AffRank\Admin\Request_Guard;
 use AffRank\Admin\Settings_Page;
 use AffRank\Options;
 use AffRank\Template;
@@ -138,38 +140,91 @@ final class AdminTest extends Test_Case {
 		$this->assertStringNotContainsString( self::HOSTILE, $box );
 	}
 
-	/**
-	 * Posts the Settings form through Settings_Page::handle_save(), stopping
-	 * at its redirect, and returns the flash notices it left.
-	 */
-	private function save_settings( array $fields ): array {
-		$_POST    = wp_slash( $fields + array( '_wpnonce' => wp_create_nonce( Settings_Page::SAVE_ACTION ) ) );
-		$_REQUEST = $_POST;
-		delete_user_meta( get_current_user_id(), Options::USER_NOTICE );
-		$stop = static function ( string $location ): never {
-			throw new \RuntimeException( 'redirect: ' . $location );
-		};
-		add_filter( 'wp_redirect', $stop );
-		try {
-			Settings_Page::handle_save();
-			$this->fail( 'handle_save() ends with a redirect' );
-		} catch ( \RuntimeException $redirect ) {
-			$this->assertStringContainsString( 'page=affrank-settings', $redirect->getMessage() );
-		} finally {
-			remove_filter( 'wp_redirect', $stop );
-		}
-		$notices = get_user_meta( get_current_user_id(), Options::USER_NOTICE, true );
-		$this->assertIsArray( $notices );
-		return $notices;
+	public function test_the_meta_box_leaves_the_keyword_alone_when_sent_a_list(): void {
+		$post = $this->publish_post( 'x', array( Options::POST_KEYWORD => 'trail shoes' ) );
+		wp_set_current_user( self::factory_user( 'editor' ) );
+		$nonce = wp_create_nonce( Keyword_Meta_Box::nonce_action( $post->ID ) );
+
+		$_POST = array(
+			Keyword_Meta_Box::NONCE => $nonce,
+			Keyword_Meta_Box::FIELD => array( 'stolen' ),
+		);
+		Keyword_Meta_Box::save( $post->ID );
+		$this->assertSame( 'trail shoes', get_post_meta( $post->ID, Options::POST_KEYWORD, true ), 'not "Array", and not deleted' );
+
+		$_POST = array(
+			Keyword_Meta_Box::NONCE => array( $nonce ),
+			Keyword_Meta_Box::FIELD => 'other',
+		);
+		Keyword_Meta_Box::save( $post->ID );
+		$this->assertSame( 'trail shoes', get_post_meta( $post->ID, Options::POST_KEYWORD, true ), 'a nonce sent as a list is no nonce' );
 	}
 
-	private static function factory_user( string $role ): int {
-		return wp_insert_user(
+	public function test_the_request_guard_checks_the_capability_then_the_nonce(): void {
+		$died = static function (): callable {
+			return static function ( $message, $title = '', $args = array() ): void {
+				throw new \RuntimeException( 'died ' . (int) ( $args['response'] ?? 0 ) . ': ' . ( is_string( $message ) ? $message : '' ) );
+			};
+		};
+		add_filter( 'wp_die_handler', $died );
+		try {
+			wp_set_current_user( self::factory_user( 'editor' ) );
+			$_REQUEST = array( '_wpnonce' => wp_create_nonce( 'affrank_x' ) );
+			$this->assertDies( '/^died 403: Sorry, you are not allowed/', static fn () => Request_Guard::check( 'affrank_x' ), 'an editor may not change settings' );
+
+			wp_set_current_user( self::factory_user( 'administrator' ) );
+			$_REQUEST = array( '_wpnonce' => wp_create_nonce( 'affrank_other' ) );
+			$this->assertDies( '/^died 403: The link you followed has expired/', static fn () => Request_Guard::check( 'affrank_x' ), 'a nonce for another action' );
+
+			$_REQUEST = array( '_wpnonce' => array( wp_create_nonce( 'affrank_x' ) ) );
+			$this->assertDies( '/^died 403: The link you followed has expired/', static fn () => Request_Guard::check( 'affrank_x' ), 'a nonce sent as a list' );
+
+			$_REQUEST = array( '_wpnonce' => wp_create_nonce( 'affrank_x' ) );
+			Request_Guard::check( 'affrank_x' );
+		} finally {
+			remove_filter( 'wp_die_handler', $died );
+		}
+	}
+
+	public function test_report_urls_on_the_blog_show_as_paths_and_others_in_full(): void {
+		$home = 'https://blog.example';
+		$this->assertSame( '/', Report_Table::display_url( 'https://blog.example', $home ) );
+		$this->assertSame( '/best-boots/', Report_Table::display_url( 'https://blog.example/best-boots/', $home ) );
+		$this->assertSame( '/0', Report_Table::display_url( 'https://blog.example/0', $home ), 'a path of 0 is not the home page' );
+		$this->assertSame( '/?p=12', Report_Table::display_url( 'https://blog.example/?p=12', $home ) );
+		$this->assertSame( 'https://blog.example0', Report_Table::display_url( 'https://blog.example0', $home ), 'what is left is "0": another host, not "/"' );
+		$this->assertSame( 'https://blog.example.net/x', Report_Table::display_url( 'https://blog.example.net/x', $home ) );
+		$this->assertSame( 'https://shop.example/p', Report_Table::display_url( 'https://shop.example/p', $home ) );
+		$this->assertSame( '/0', Report_Table::display_url( 'https://blog.example/sub/0', 'https://blog.example/sub' ) );
+		$this->assertSame( 'https://blog.example/sub0', Report_Table::display_url( 'https://blog.example/sub0', 'https://blog.example/sub' ) );
+	}
+
+	public function test_the_pages_table_prints_a_page_of_0_as_its_path(): void {
+		$home = untrailingslashit( home_url() );
+		$row  = array( 'page_url' => $home . '/0', 'clicks' => 1, 'conversions' => 0, 'revenue' => '0', 'epc' => null, 'conversion_rate' => null );
+		ob_start();
+		Template::render(
+			'partials/report-table',
 			array(
-				'user_login' => $role . wp_generate_password( 6, false ),
-				'user_pass'  => wp_generate_password(),
-				'role'       => $role,
+				'table'    => 'pages',
+				'title'    => 'Pages',
+				'data'     => array( 'rows' => array( $row ), 'total_rows' => 1, 'orderby' => 'revenue', 'order' => 'desc' ),
+				'range'    => Report_Range::from_query( array( 'range' => '7' ) ),
+				'currency' => 'USD',
 			)
 		);
+		$html = (string) ob_get_clean();
+		$this->assertStringContainsString( 'class="affrank-url" target="_blank" rel="noopener noreferrer">/0</a>', $html );
+	}
+
+	/** Runs $run and checks that it ended in wp_die() with a matching message. */
+	private function assertDies( string $pattern, callable $run, string $why ): void {
+		try {
+			$run();
+		} catch ( \RuntimeException $died ) {
+			$this->assertMatchesRegularExpression( $pattern, $died->getMessage(), $why );
+			return;
+		}
+		$this->fail( $why . ': did not stop' );
 	}
 }

@@ -42,4 +42,17 @@ final class LinkRulesTextTest extends Test_Case {
 		$this->assertSame( 'Affiliate links, line 4', Link_Rules_Text::describe_field( 'link_rules[1].pattern', $text ) );
 		$this->assertSame( 'currency', Link_Rules_Text::describe_field( 'currency', $text ) );
 	}
+
+	public function test_formatting_keeps_every_pattern_as_it_is(): void {
+		$rules = array(
+			array( 'kind' => 'host', 'pattern' => 'example.com/go%2Fdeal', 'network' => null ),
+			array( 'kind' => 'regex', 'pattern' => '^https://x\.example/(?P<id>\d+)\?u=https%3A', 'network' => 'cake' ),
+			array( 'kind' => 'regex', 'pattern' => 'a<b', 'network' => null ),
+			array( 'kind' => 'regex', 'pattern' => '^https://eq\.example/\?k = v', 'network' => null ),
+			array( 'kind' => 'regex', 'pattern' => '^https://eq\.example/\?k = v', 'network' => 'tune' ),
+		);
+		$text = Link_Rules_Text::format_rules( $rules );
+		$this->assertStringContainsString( "regex:^https://eq\\.example/\\?k = v = none\n", $text, 'a pattern with " = " of its own says it has no network' );
+		$this->assertSame( $rules, Link_Rules_Text::parse_rules( $text ) );
+	}
 }

@@ -10,6 +10,9 @@ namespace AffRank\Admin;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The daily chart of Revenue Mapping, as coordinates.
+ */
 final class Chart {
 
 	public const WIDTH  = 720;
@@ -18,6 +21,8 @@ final class Chart {
 	public const PAD_Y  = 16;
 
 	/**
+	 * The bars, line and labels for a range's timeseries.
+	 *
 	 * @param string[] $days Every day of the range, oldest first.
 	 * @param array    $rows Timeseries rows: {day, clicks, revenue, …}.
 	 * @return array{bars:array,line:string,max_revenue:float,max_clicks:int,labels:array,has_data:bool}

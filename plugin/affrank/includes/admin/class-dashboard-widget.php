@@ -12,14 +12,23 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The dashboard widget.
+ */
 final class Dashboard_Widget {
 
+	/**
+	 * The wp_dashboard_setup callback: adds the widget for users who may see reports.
+	 */
 	public static function register(): void {
 		if ( current_user_can( Menu::CAPABILITY ) ) {
 			wp_add_dashboard_widget( 'affrank_dashboard', __( 'AffRank: last 7 days', 'affrank' ), array( self::class, 'render' ) );
 		}
 	}
 
+	/**
+	 * Prints the widget.
+	 */
 	public static function render(): void {
 		$client  = Client::for_admin();
 		$range   = Report_Range::from_query( array( 'range' => '7' ) );

@@ -1,5 +1,7 @@
 <?php
 /**
+ * Link rules and currency rates as the lines of a text box.
+ *
  * The Settings screen edits link rules and currency rates as plain text, one
  * per line, which is easier to paste and review than a repeating form:
  *
@@ -18,11 +20,18 @@ namespace AffRank\Admin;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Parses and formats the Settings screen's text boxes.
+ */
 final class Link_Rules_Text {
 
 	public const REGEX_PREFIX = 'regex:';
 
 	/**
+	 * The rules in the "Affiliate links" box, one a line: "regex:" starts a
+	 * regular expression, " = network" names the network ("none": no network).
+	 *
+	 * @param string $text The box's text.
 	 * @return array<int, array{kind:string,pattern:string,network:?string}>
 	 */
 	public static function parse_rules( string $text ): array {
@@ -52,21 +61,35 @@ final class Link_Rules_Text {
 		return $rules;
 	}
 
+	/**
+	 * The sidecar's rules as the box shows them; parse_rules() reads them
+	 * back exactly.
+	 *
+	 * @param array $rules The sidecar's link_rules.
+	 * @return string
+	 */
 	public static function format_rules( array $rules ): string {
 		$lines = array();
 		foreach ( $rules as $rule ) {
 			if ( ! is_array( $rule ) || ! isset( $rule['pattern'] ) ) {
 				continue;
 			}
-			$line    = ( 'regex' === ( $rule['kind'] ?? '' ) ? self::REGEX_PREFIX : '' ) . $rule['pattern'];
-			$lines[] = empty( $rule['network'] ) ? $line : $line . ' = ' . $rule['network'];
+			$line = ( 'regex' === ( $rule['kind'] ?? '' ) ? self::REGEX_PREFIX : '' ) . $rule['pattern'];
+			if ( ! empty( $rule['network'] ) ) {
+				$line .= ' = ' . $rule['network'];
+			} elseif ( str_contains( (string) $rule['pattern'], ' = ' ) ) {
+				// Else parse_rules() would read the pattern's own " = " as a network.
+				$line .= ' = none';
+			}
+			$lines[] = $line;
 		}
 		return implode( "\n", $lines );
 	}
 
 	/**
-	 * "EUR = 1.08" lines → {"EUR": "1.08"}. Rates stay strings: exact decimals.
+	 * Reads "EUR = 1.08" lines into {"EUR": "1.08"}. Rates stay strings: exact decimals.
 	 *
+	 * @param string $text The box's text.
 	 * @return array<string,string>|\WP_Error
 	 */
 	public static function parse_rates( string $text ): array|\WP_Error {
@@ -84,6 +107,12 @@ final class Link_Rules_Text {
 		return $rates;
 	}
 
+	/**
+	 * The sidecar's rates as the box shows them.
+	 *
+	 * @param array $rates Currency code → rate.
+	 * @return string
+	 */
 	public static function format_rates( array $rates ): string {
 		$lines = array();
 		foreach ( $rates as $code => $rate ) {
@@ -93,8 +122,13 @@ final class Link_Rules_Text {
 	}
 
 	/**
-	 * "link_rules[1].pattern" → "Affiliate links, line 3" (when line 2 is blank). The sidecar names
-	 * rules by index; the blogger thinks in lines of the box.
+	 * Names a field the sidecar refused as the blogger sees it:
+	 * "link_rules[1].pattern" → "Affiliate links, line 3" (when line 2 is
+	 * blank). The sidecar names rules by index; the blogger thinks in lines.
+	 *
+	 * @param string $field      The sidecar's field name.
+	 * @param string $rules_text The "Affiliate links" box as sent.
+	 * @return string
 	 */
 	public static function describe_field( string $field, string $rules_text ): string {
 		if ( preg_match( '/^link_rules\[(\d+)\]/', $field, $m ) ) {
@@ -109,6 +143,7 @@ final class Link_Rules_Text {
 	/**
 	 * Non-empty, trimmed lines keyed by their 1-based line number; "#" starts a comment.
 	 *
+	 * @param string $text A box's text.
 	 * @return array<int,string>
 	 */
 	private static function lines( string $text ): array {

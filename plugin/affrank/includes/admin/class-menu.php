@@ -10,6 +10,9 @@ namespace AffRank\Admin;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The admin menu and the assets of the AffRank screens.
+ */
 final class Menu {
 
 	public const CAPABILITY = 'manage_options';
@@ -19,9 +22,16 @@ final class Menu {
 	public const LOG       = 'affrank-postback-log';
 	public const SETTINGS  = 'affrank-settings';
 
-	/** @var string[] Hook suffixes of our screens. */
+	/**
+	 * Hook suffixes of our screens.
+	 *
+	 * @var string[]
+	 */
 	private array $hooks = array();
 
+	/**
+	 * The admin_menu callback: adds the menu and its four screens.
+	 */
 	public function register(): void {
 		$this->hooks[] = add_menu_page(
 			__( 'AffRank Revenue Mapping', 'affrank' ),
@@ -38,6 +48,12 @@ final class Menu {
 		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'AffRank Settings', 'affrank' ), __( 'Settings', 'affrank' ), self::CAPABILITY, self::SETTINGS, array( Settings_Page::class, 'render' ) );
 	}
 
+	/**
+	 * The admin_enqueue_scripts callback: the style on our screens and the
+	 * dashboard, the copy-button script on our screens only.
+	 *
+	 * @param string $hook_suffix The screen being loaded.
+	 */
 	public function enqueue_assets( string $hook_suffix ): void {
 		$ours = in_array( $hook_suffix, $this->hooks, true );
 		if ( ! $ours && 'index.php' !== $hook_suffix ) {
@@ -59,6 +75,8 @@ final class Menu {
 	}
 
 	/**
+	 * Adds "Settings" to the plugin's row on the Plugins screen.
+	 *
 	 * @param string[] $links The plugin's row links on the Plugins screen.
 	 * @return string[]
 	 */
@@ -67,6 +85,13 @@ final class Menu {
 		return $links;
 	}
 
+	/**
+	 * The URL of one of our screens.
+	 *
+	 * @param string $page A page slug (self::REVENUE, …).
+	 * @param array  $args Extra query arguments.
+	 * @return string
+	 */
 	public static function url( string $page, array $args = array() ): string {
 		return add_query_arg( array_merge( array( 'page' => $page ), $args ), admin_url( 'admin.php' ) );
 	}

@@ -13,9 +13,14 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Flash notices for the AffRank screens.
+ */
 final class Notices {
 
 	/**
+	 * Queues a notice for the current user's next AffRank screen.
+	 *
 	 * @param string $type    success, error, warning or info.
 	 * @param string $message Plain text; escaped when shown.
 	 * @param string $detail  Optional second line, plain text, shown smaller.
@@ -40,25 +45,13 @@ final class Notices {
 		Template::render( 'partials/notices', array( 'notices' => $notices ) );
 	}
 
+	/**
+	 * The current user's queued notices.
+	 *
+	 * @return array<int, array{type:string,message:string,detail:string}>
+	 */
 	private static function pending(): array {
 		$notices = get_user_meta( get_current_user_id(), Options::USER_NOTICE, true );
 		return is_array( $notices ) ? $notices : array();
-	}
-
-	/**
-	 * The check every state change starts with: capability, then the
-	 * object-specific nonce. Dies with a 403 on failure.
-	 */
-	public static function guard( string $nonce_action, string $capability = Menu::CAPABILITY ): void {
-		if ( ! current_user_can( $capability ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to do that.', 'affrank' ), '', array( 'response' => 403 ) );
-		}
-		check_admin_referer( $nonce_action );
-	}
-
-	/** Back to one of our screens, and stop. */
-	public static function redirect( string $page, array $args = array() ): never {
-		wp_safe_redirect( Menu::url( $page, $args ) );
-		exit;
 	}
 }

@@ -18,6 +18,9 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The Postback Log screen.
+ */
 final class Postback_Log_Page {
 
 	public const LIMIT = 100;
@@ -44,6 +47,9 @@ final class Postback_Log_Page {
 	/** How a secret is shown. */
 	public const MASK = '***';
 
+	/**
+	 * Prints the screen.
+	 */
 	public static function render(): void {
 		if ( ! current_user_can( Menu::CAPABILITY ) ) {
 			return;
@@ -76,7 +82,11 @@ final class Postback_Log_Page {
 		);
 	}
 
-	/** The outcome filter from the query string, or '' for all. */
+	/**
+	 * The outcome filter from the query string, or '' for all.
+	 *
+	 * @return string
+	 */
 	public static function requested_filter(): string {
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- filtering a read-only list changes nothing.
 		$value = isset( $_GET[ self::FILTER ] ) && is_string( $_GET[ self::FILTER ] ) ? sanitize_key( wp_unslash( $_GET[ self::FILTER ] ) ) : '';
@@ -133,7 +143,12 @@ final class Postback_Log_Page {
 		return $pairs;
 	}
 
-	/** Badge colour of an outcome. */
+	/**
+	 * The badge colour of an outcome.
+	 *
+	 * @param string $status The outcome.
+	 * @return string ok, info, muted, warn or error.
+	 */
 	public static function tone( string $status ): string {
 		return match ( $status ) {
 			'matched', 'updated'  => 'ok',
@@ -144,7 +159,12 @@ final class Postback_Log_Page {
 		};
 	}
 
-	/** What an outcome means, and what to do about it. */
+	/**
+	 * What an outcome means, and what to do about it.
+	 *
+	 * @param string $status The outcome.
+	 * @return string
+	 */
 	public static function hint( string $status ): string {
 		return match ( $status ) {
 			'matched'      => __( 'Counted and credited to the keyword, page and link of the click.', 'affrank' ),

@@ -15,6 +15,9 @@ namespace AffRank\Admin;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The per-network part of Postback Setup.
+ */
 final class Postback_Networks {
 
 	public const SUPPORTED        = 'supported';
@@ -42,6 +45,12 @@ final class Postback_Networks {
 
 	/**
 	 * The generic postback URL with values (or a network's macros) put in.
+	 *
+	 * @param string $template    The sidecar's postback URL with {SESSION_ID}, {COMMISSION}, {TRANSACTION_ID}.
+	 * @param string $session     What replaces {SESSION_ID}.
+	 * @param string $amount      What replaces {COMMISSION}.
+	 * @param string $transaction What replaces {TRANSACTION_ID}.
+	 * @return string
 	 */
 	public static function fill( string $template, string $session, string $amount, string $transaction ): string {
 		return str_replace( self::PLACEHOLDERS, array( $session, $amount, $transaction ), $template );
@@ -75,6 +84,19 @@ final class Postback_Networks {
 		return $entries;
 	}
 
+	/**
+	 * One network's entry: the sidecar's word first, this table's otherwise.
+	 *
+	 * @param string     $id           The network's id.
+	 * @param array      $from_sidecar What GET /api/v1/site says of it (may be empty).
+	 * @param string     $template     The site's generic postback URL.
+	 * @param string     $name         Its name, from the table.
+	 * @param string     $sub_id       The sub-id carrying the session id, from the table.
+	 * @param string     $postback     self::SUPPORTED, NONE or OWN_NOTIFICATION, from the table.
+	 * @param array|null $macros       Its macros for session id, amount and transaction id.
+	 * @param string     $setup        Where the postback is set up, from the table.
+	 * @return array
+	 */
 	private static function entry( string $id, array $from_sidecar, string $template, string $name, string $sub_id, string $postback, ?array $macros, string $setup ): array {
 		$postback = (string) ( $from_sidecar['postback'] ?? $postback );
 		$url      = null;
@@ -94,7 +116,13 @@ final class Postback_Networks {
 		);
 	}
 
-	/** The plain-language line shown where a network has no URL to paste. */
+	/**
+	 * The plain-language line shown where a network has no URL to paste.
+	 *
+	 * @param string $postback The network's postback kind.
+	 * @param string $id       The network's id.
+	 * @return string
+	 */
 	public static function no_url_message( string $postback, string $id ): string {
 		if ( self::OWN_NOTIFICATION === $postback ) {
 			return __( 'ClickBank does not call postback URLs: it sends its own encrypted Instant Notification. AffRank cannot receive it yet, so ClickBank sales are not matched automatically.', 'affrank' );

@@ -14,10 +14,16 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The Postback Setup screen and its "Send test postback" handler.
+ */
 final class Postback_Setup_Page {
 
 	public const TEST_ACTION = 'affrank_test_postback';
 
+	/**
+	 * Prints the screen.
+	 */
 	public static function render(): void {
 		if ( ! current_user_can( Menu::CAPABILITY ) ) {
 			return;
@@ -42,7 +48,7 @@ final class Postback_Setup_Page {
 	 * URL with test=1. Neither counts in any figure.
 	 */
 	public static function handle_test_postback(): void {
-		Notices::guard( self::TEST_ACTION );
+		Request_Guard::check( self::TEST_ACTION );
 		$result = ( new Test_Postback( Client::for_admin() ) )->run();
 		if ( is_wp_error( $result ) ) {
 			// A sidecar without postbacks yet is not something the blogger got wrong.
@@ -54,10 +60,16 @@ final class Postback_Setup_Page {
 				: sprintf( __( 'The sidecar said: “%s”', 'affrank' ), $result['message'] );
 			Notices::flash( self::notice_type( $result['status'], $result['http_status'] ), $result['summary'], $detail );
 		}
-		Notices::redirect( Menu::POSTBACKS );
+		Request_Guard::redirect( Menu::POSTBACKS );
 	}
 
-	/** How a test outcome is shown: "test" is the one that means all is well. */
+	/**
+	 * How a test outcome is shown: "test" is the one that means all is well.
+	 *
+	 * @param string $status      The outcome.
+	 * @param int    $http_status The postback URL's HTTP status.
+	 * @return string A notice type.
+	 */
 	public static function notice_type( string $status, int $http_status ): string {
 		if ( 'test' === $status ) {
 			return 'success';

@@ -13,6 +13,9 @@ use DateTimeZone;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * A validated date range of the reports.
+ */
 final class Report_Range {
 
 	public const PRESETS     = array( '7', '30', '90' );
@@ -20,6 +23,13 @@ final class Report_Range {
 	public const MAX_DAYS    = 731;
 	private const DATE_REGEX = '/^\d{4}-\d{2}-\d{2}$/';
 
+	/**
+	 * Makes a range; from_query() is how ranges are made.
+	 *
+	 * @param string $preset 7, 30, 90 or custom.
+	 * @param string $from   First day, Y-m-d.
+	 * @param string $to     Last day, Y-m-d.
+	 */
 	private function __construct(
 		public readonly string $preset,
 		public readonly string $from,
@@ -27,6 +37,8 @@ final class Report_Range {
 	) {}
 
 	/**
+	 * The range a request asks for; anything invalid falls back to 30 days.
+	 *
 	 * @param array             $query Unslashed query arguments: range, from, to.
 	 * @param DateTimeImmutable $today Today, in the blog's time zone.
 	 */
@@ -55,7 +67,11 @@ final class Report_Range {
 		return new self( $preset, $from->format( 'Y-m-d' ), $today->format( 'Y-m-d' ) );
 	}
 
-	/** The query the sidecar's reports take. */
+	/**
+	 * The query the sidecar's reports take.
+	 *
+	 * @return array{from:string,to:string}
+	 */
 	public function api_query(): array {
 		return array(
 			'from' => $this->from,
@@ -63,7 +79,11 @@ final class Report_Range {
 		);
 	}
 
-	/** The query that keeps this range in a link to our own screen. */
+	/**
+	 * The query that keeps this range in a link to our own screen.
+	 *
+	 * @return array<string, string>
+	 */
 	public function screen_query(): array {
 		return 'custom' === $this->preset
 			? array(
@@ -74,7 +94,11 @@ final class Report_Range {
 			: array( 'range' => $this->preset );
 	}
 
-	/** Every day of the range, oldest first (the chart's x axis). */
+	/**
+	 * Every day of the range, oldest first (the chart's x axis).
+	 *
+	 * @return string[]
+	 */
 	public function days(): array {
 		$days = array();
 		$day  = new DateTimeImmutable( $this->from );
@@ -86,6 +110,13 @@ final class Report_Range {
 		return $days;
 	}
 
+	/**
+	 * A Y-m-d date that exists, at midnight in the zone; null for anything else.
+	 *
+	 * @param mixed        $value The query argument.
+	 * @param DateTimeZone $zone  The blog's time zone.
+	 * @return DateTimeImmutable|null
+	 */
 	private static function date( mixed $value, DateTimeZone $zone ): ?DateTimeImmutable {
 		if ( ! is_string( $value ) || ! preg_match( self::DATE_REGEX, $value ) ) {
 			return null;

@@ -12,6 +12,9 @@ namespace AffRank\Admin;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Columns and sorting of the Revenue Mapping tables.
+ */
 final class Report_Table {
 
 	public const TABLES = array( 'keywords', 'pages', 'links' );
@@ -35,6 +38,9 @@ final class Report_Table {
 	 * blog's home with affrank-test=1, its keyword Test_Postback::KEYWORD.
 	 * Its click is a bot click, so it counts in no figure, but the sidecar
 	 * lists every link that had a click; the screen marks it as a test.
+	 *
+	 * @param array $row A report row.
+	 * @return bool
 	 */
 	public static function is_test_row( array $row ): bool {
 		if ( isset( $row['keyword'] ) && Test_Postback::KEYWORD === $row['keyword'] ) {
@@ -48,17 +54,57 @@ final class Report_Table {
 		return isset( $query['affrank-test'] ) && '1' === $query['affrank-test'];
 	}
 
-	/** @return string[] The columns a table can be sorted by. */
+	/**
+	 * How a page or link URL is shown: a URL on the blog as its path from
+	 * the blog's home ("/best-boots/", "/" for the home itself), any other
+	 * URL in full. Only a whole path segment counts as on the blog: with home
+	 * "https://blog.example", "https://blog.example.net/x" and
+	 * "https://blog.example0" are other sites, shown in full.
+	 *
+	 * @param string $url  The URL the sidecar reported.
+	 * @param string $home The blog's home URL, without a trailing slash.
+	 * @return string The text to show.
+	 */
+	public static function display_url( string $url, string $home ): string {
+		if ( '' === $home || ! str_starts_with( $url, $home ) ) {
+			return $url;
+		}
+		$rest = substr( $url, strlen( $home ) );
+		if ( '' === $rest ) {
+			return '/';
+		}
+		return in_array( $rest[0], array( '/', '?', '#' ), true ) ? $rest : $url;
+	}
+
+	/**
+	 * The columns a table can be sorted by.
+	 *
+	 * @param string $table keywords, pages or links.
+	 * @return string[]
+	 */
 	public static function sortable( string $table ): array {
 		return array_merge( array( self::LABEL[ $table ] ?? 'keyword' ), self::FIGURES );
 	}
 
-	/** Text columns sort A→Z first; figures sort highest first (as the sidecar does). */
+	/**
+	 * The order a column sorts in first: text A→Z, figures highest first
+	 * (as the sidecar does).
+	 *
+	 * @param string $column A column.
+	 * @return string asc or desc.
+	 */
 	public static function default_order( string $column ): string {
 		return in_array( $column, self::FIGURES, true ) ? 'desc' : 'asc';
 	}
 
-	/** The order a column's heading switches to when clicked. */
+	/**
+	 * The order a column's heading switches to when clicked.
+	 *
+	 * @param string $column    The heading's column.
+	 * @param string $sorted_by The column the table is sorted by now.
+	 * @param string $order     The order it is sorted in now.
+	 * @return string asc or desc.
+	 */
 	public static function next_order( string $column, string $sorted_by, string $order ): string {
 		if ( $column === $sorted_by ) {
 			return 'asc' === $order ? 'desc' : 'asc';
@@ -69,6 +115,8 @@ final class Report_Table {
 	/**
 	 * The sort requested for one table: {table}_orderby / {table}_order.
 	 *
+	 * @param string $table keywords, pages or links.
+	 * @param array  $query The screen's query arguments.
 	 * @return array{0:string,1:string} Column and order.
 	 */
 	public static function requested_sort( string $table, array $query ): array {

@@ -16,11 +16,17 @@ use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The Revenue Mapping screen and its CSV download.
+ */
 final class Revenue_Page {
 
 	public const CSV_ACTION = 'affrank_download_csv';
 	public const ROW_LIMIT  = 50;
 
+	/**
+	 * Prints the screen.
+	 */
 	public static function render(): void {
 		if ( ! current_user_can( Menu::CAPABILITY ) ) {
 			return;
@@ -63,7 +69,8 @@ final class Revenue_Page {
 
 		foreach ( Report_Table::TABLES as $table ) {
 			[ $column, $order ] = Report_Table::requested_sort( $table, $query );
-			$report             = $client->report(
+
+			$report = $client->report(
 				$table,
 				$range->api_query() + array(
 					'sort'  => $column,
@@ -71,6 +78,7 @@ final class Revenue_Page {
 					'limit' => (string) self::ROW_LIMIT,
 				)
 			);
+
 			$view['tables'][ $table ] = is_wp_error( $report )
 				? $report
 				: array(
@@ -85,7 +93,7 @@ final class Revenue_Page {
 
 	/** Streams one report as CSV from the sidecar. */
 	public static function handle_csv(): void {
-		Notices::guard( self::CSV_ACTION );
+		Request_Guard::check( self::CSV_ACTION );
 		$query = self::query();
 		$table = isset( $query['table'] ) ? sanitize_key( $query['table'] ) : '';
 		if ( ! in_array( $table, Report_Table::TABLES, true ) ) {
@@ -103,7 +111,7 @@ final class Revenue_Page {
 		);
 		if ( is_wp_error( $csv ) ) {
 			Notices::flash( 'error', $csv->get_error_message() );
-			Notices::redirect( Menu::REVENUE, $range->screen_query() );
+			Request_Guard::redirect( Menu::REVENUE, $range->screen_query() );
 		}
 		nocache_headers();
 		header( 'Content-Type: text/csv; charset=utf-8' );
@@ -112,14 +120,22 @@ final class Revenue_Page {
 		exit;
 	}
 
-	/** The URL that downloads a table as CSV, sorted as shown (nonce included). */
+	/**
+	 * The URL that downloads a table as CSV, sorted as shown (nonce included).
+	 *
+	 * @param string       $table   keywords, pages or links.
+	 * @param Report_Range $range   The range shown.
+	 * @param string       $orderby The column the table is sorted by.
+	 * @param string       $order   asc or desc.
+	 * @return string
+	 */
 	public static function csv_url( string $table, Report_Range $range, string $orderby = Report_Table::DEFAULT_SORT, string $order = 'desc' ): string {
 		return wp_nonce_url(
 			add_query_arg(
 				array_merge(
 					array(
-						'action'             => self::CSV_ACTION,
-						'table'              => $table,
+						'action'            => self::CSV_ACTION,
+						'table'             => $table,
 						$table . '_orderby' => $orderby,
 						$table . '_order'   => $order,
 					),
@@ -134,6 +150,8 @@ final class Revenue_Page {
 	/**
 	 * Read-only view arguments (range, sort), unslashed and reduced to
 	 * short plain strings; every use validates them again.
+	 *
+	 * @return array<string, string>
 	 */
 	private static function query(): array {
 		$query = array();

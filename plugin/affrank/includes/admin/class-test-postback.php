@@ -22,6 +22,9 @@ use WP_Error;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The test click and test postback of Postback Setup.
+ */
 final class Test_Postback {
 
 	public const SAMPLE_LINK = 'https://www.awin1.com/cread.php?awinmid=1&awinaffid=1&p=https%3A%2F%2Fexample.com%2Faffrank-test';
@@ -29,9 +32,16 @@ final class Test_Postback {
 	public const KEYWORD     = 'AffRank test';
 	public const TIMEOUT     = 5;
 
+	/**
+	 * Builds a test on a sidecar client.
+	 *
+	 * @param Client $client The admin client.
+	 */
 	public function __construct( private Client $client ) {}
 
 	/**
+	 * Makes the test click and sends the test postback.
+	 *
 	 * @return array{status:string,http_status:int,message:string,hint:string,summary:string}|WP_Error
 	 *         status: the sidecar's outcome; message: the sidecar's own words.
 	 */
@@ -76,6 +86,10 @@ final class Test_Postback {
 	 * The site's postback URL with the test click's session id, a sample
 	 * amount and transaction id, and test=1 (which makes the sidecar count
 	 * nothing).
+	 *
+	 * @param string $template The site's generic postback URL.
+	 * @param string $session  The test click's session id.
+	 * @return string
 	 */
 	public static function postback_url( string $template, string $session ): string {
 		$filled = Postback_Networks::fill( $template, $session, '1.00', 'affrank-test-' . time() );
@@ -85,6 +99,8 @@ final class Test_Postback {
 	/**
 	 * Reads the sidecar's answer to a postback: {"status","message"[,"parameter"]}.
 	 *
+	 * @param int    $code The HTTP status.
+	 * @param string $body The answer's body.
 	 * @return array{status:string,http_status:int,message:string,hint:string,summary:string}|WP_Error
 	 */
 	public static function outcome( int $code, string $body ): array|WP_Error {

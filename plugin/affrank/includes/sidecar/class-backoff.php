@@ -17,15 +17,24 @@ use AffRank\Options;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The pause after failed sidecar calls.
+ */
 final class Backoff {
 
 	public const BASE_SECONDS = 30;
 	public const MAX_SECONDS  = 600;
 
-	/** @var callable(): int */
+	/**
+	 * Returns the current Unix time.
+	 *
+	 * @var callable(): int
+	 */
 	private $clock;
 
 	/**
+	 * Builds a back-off on the stored state.
+	 *
 	 * @param callable|null $clock Returns the current Unix time; tests pass their own.
 	 */
 	public function __construct( ?callable $clock = null ) {
@@ -43,6 +52,11 @@ final class Backoff {
 		return (int) ( $state['until'] ?? 0 );
 	}
 
+	/**
+	 * How many calls in a row have failed.
+	 *
+	 * @return int
+	 */
 	public function failures(): int {
 		$state = $this->state();
 		return (int) ( $state['failures'] ?? 0 );
@@ -77,6 +91,9 @@ final class Backoff {
 
 	/**
 	 * The pause after the given number of consecutive failures.
+	 *
+	 * @param int $failures Failed calls in a row.
+	 * @return int Seconds.
 	 */
 	public static function pause_seconds( int $failures ): int {
 		$base    = (int) apply_filters( 'affrank_backoff_base_seconds', self::BASE_SECONDS );
@@ -85,7 +102,11 @@ final class Backoff {
 		return max( 1, min( $max, $doubled ) );
 	}
 
-	/** @return array{failures?:int,until?:int,since?:int,reason?:string} */
+	/**
+	 * The stored state.
+	 *
+	 * @return array{failures?:int,until?:int,since?:int,reason?:string}
+	 */
 	public function state(): array {
 		$state = get_option( Options::BACKOFF, array() );
 		return is_array( $state ) ? $state : array();

@@ -15,6 +15,9 @@ use WP_Error;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The sidecar's HTTP API, one method per endpoint.
+ */
 final class Client {
 
 	/** Admin screens can wait longer than a page render. */
@@ -23,6 +26,13 @@ final class Client {
 	/** Reports the sidecar answers; anything else is refused before a call. */
 	public const REPORTS = array( 'summary', 'keywords', 'pages', 'links', 'timeseries' );
 
+	/**
+	 * Builds a client; for_render() and for_admin() build the configured ones.
+	 *
+	 * @param string $base_url   The sidecar's base URL.
+	 * @param string $api_key    The site's API key.
+	 * @param int    $timeout_ms How long a call may take, in milliseconds.
+	 */
 	public function __construct(
 		private string $base_url,
 		private string $api_key,
@@ -41,10 +51,20 @@ final class Client {
 		return new self( Options::sidecar_url(), Options::api_key(), self::ADMIN_TIMEOUT_MS );
 	}
 
+	/**
+	 * Whether there is a URL and a key to call with.
+	 *
+	 * @return bool
+	 */
 	public function is_configured(): bool {
 		return '' !== $this->base_url && '' !== $this->api_key;
 	}
 
+	/**
+	 * The sidecar's base URL, without a trailing slash.
+	 *
+	 * @return string
+	 */
 	public function base_url(): string {
 		return $this->base_url;
 	}
@@ -68,12 +88,21 @@ final class Client {
 		return $body;
 	}
 
-	/** GET /api/v1/site: settings, postback URL and network presets. */
+	/**
+	 * GET /api/v1/site: settings, postback URL and network presets.
+	 *
+	 * @return array|WP_Error
+	 */
 	public function site(): array|WP_Error {
 		return $this->json( 'GET', '/api/v1/site' );
 	}
 
-	/** PUT /api/v1/site with any subset of the settings. */
+	/**
+	 * PUT /api/v1/site with any subset of the settings.
+	 *
+	 * @param array $patch The settings to change.
+	 * @return array|WP_Error The settings after the change.
+	 */
 	public function update_site( array $patch ): array|WP_Error {
 		return $this->json( 'PUT', '/api/v1/site', $patch );
 	}
@@ -83,6 +112,7 @@ final class Client {
 	 *
 	 * @param string $name  One of self::REPORTS.
 	 * @param array  $query from, to, sort, limit.
+	 * @return array|WP_Error
 	 */
 	public function report( string $name, array $query = array() ): array|WP_Error {
 		if ( ! in_array( $name, self::REPORTS, true ) ) {
@@ -91,7 +121,13 @@ final class Client {
 		return $this->json( 'GET', '/api/v1/reports/' . $name, null, $query );
 	}
 
-	/** The same report as CSV text, straight from the sidecar. */
+	/**
+	 * The same report as CSV text, straight from the sidecar.
+	 *
+	 * @param string $name  One of self::REPORTS.
+	 * @param array  $query from, to, sort.
+	 * @return string|WP_Error
+	 */
 	public function report_csv( string $name, array $query = array() ): string|WP_Error {
 		if ( ! in_array( $name, self::REPORTS, true ) ) {
 			return new WP_Error( 'affrank_unknown_report', __( 'Unknown report.', 'affrank' ) );
@@ -100,12 +136,21 @@ final class Client {
 		return is_wp_error( $response ) ? $response : $response['body'];
 	}
 
-	/** GET /api/v1/postbacks/log. */
+	/**
+	 * GET /api/v1/postbacks/log.
+	 *
+	 * @param array $query limit, status.
+	 * @return array|WP_Error
+	 */
 	public function postback_log( array $query = array() ): array|WP_Error {
 		return $this->json( 'GET', '/api/v1/postbacks/log', null, $query );
 	}
 
-	/** GET /healthz: is anything listening, without the key. */
+	/**
+	 * GET /healthz: is anything listening, without the key.
+	 *
+	 * @return true|WP_Error
+	 */
 	public function health(): true|WP_Error {
 		$response = $this->request( 'GET', '/healthz', null, array(), false );
 		return is_wp_error( $response ) ? $response : true;
@@ -113,6 +158,12 @@ final class Client {
 
 	/**
 	 * A request whose answer must be a JSON object.
+	 *
+	 * @param string     $method HTTP method.
+	 * @param string     $path   Path below the base URL.
+	 * @param array|null $body   JSON body, if any.
+	 * @param array      $query  Query arguments.
+	 * @return array|WP_Error The decoded object.
 	 */
 	private function json( string $method, string $path, ?array $body = null, array $query = array() ): array|WP_Error {
 		$response = $this->request( $method, $path, $body, $query );
@@ -126,6 +177,11 @@ final class Client {
 	/**
 	 * The one place an HTTP call is made.
 	 *
+	 * @param string     $method        HTTP method.
+	 * @param string     $path          Path below the base URL.
+	 * @param array|null $body          JSON body, if any.
+	 * @param array      $query         Query arguments.
+	 * @param bool       $authenticated Whether to send the API key.
 	 * @return array{status:int,body:string}|WP_Error
 	 */
 	private function request( string $method, string $path, ?array $body, array $query, bool $authenticated = true ): array|WP_Error {
@@ -142,13 +198,13 @@ final class Client {
 			$headers['Authorization'] = 'Bearer ' . $this->api_key;
 		}
 		$args = array(
-			'method'      => $method,
-			'headers'     => $headers,
+			'method'          => $method,
+			'headers'         => $headers,
 			// WordPress rounds timeouts up to one second; Http_Timeout applies
 			// the exact milliseconds to the cURL handle (see that class).
-			'timeout'     => max( 1, (int) ceil( $this->timeout_ms / 1000 ) ),
-			'redirection' => 0,
-			'user-agent'  => 'AffRank-WordPress/' . AFFRANK_VERSION . '; ' . home_url( '/' ),
+			'timeout'         => max( 1, (int) ceil( $this->timeout_ms / 1000 ) ),
+			'redirection'     => 0,
+			'user-agent'      => 'AffRank-WordPress/' . AFFRANK_VERSION . '; ' . home_url( '/' ),
 			Http_Timeout::ARG => $this->timeout_ms,
 		);
 		if ( null !== $body ) {
@@ -183,6 +239,11 @@ final class Client {
 
 	/**
 	 * Turns a non-2xx answer into a WP_Error a blogger can act on.
+	 *
+	 * @param int    $status The HTTP status.
+	 * @param string $body   The answer's body.
+	 * @param string $path   The endpoint that answered.
+	 * @return WP_Error
 	 */
 	public static function error_for_status( int $status, string $body, string $path ): WP_Error {
 		$decoded = json_decode( $body, true );
@@ -218,6 +279,11 @@ final class Client {
 		}
 	}
 
+	/**
+	 * The error for an answer that is not what the endpoint promises.
+	 *
+	 * @return WP_Error
+	 */
 	private static function bad_response(): WP_Error {
 		return new WP_Error( 'affrank_bad_response', __( 'The AffRank sidecar sent an answer this plugin does not understand. Are the sidecar URL and version right?', 'affrank' ) );
 	}

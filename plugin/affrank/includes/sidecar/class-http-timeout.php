@@ -15,12 +15,18 @@ namespace AffRank\Sidecar;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Applies millisecond timeouts to WordPress's cURL handle.
+ */
 final class Http_Timeout {
 
 	/** Request argument: the timeout in milliseconds. */
 	public const ARG = 'affrank_timeout_ms';
 
 	/**
+	 * The http_api_curl callback: sets the handle's timeouts when the request
+	 * carries self::ARG.
+	 *
 	 * @param \CurlHandle $handle The cURL handle about to be sent.
 	 * @param array       $args   wp_remote_request() arguments.
 	 */

@@ -16,13 +16,27 @@ use AffRank\Options;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * The sidecar's settings version, as the rewrite cache keys it.
+ */
 final class Site_State {
 
 	public const REFRESH_SECONDS = 60;
 
-	/** @var callable(): int */
+	/**
+	 * Returns the current Unix time.
+	 *
+	 * @var callable(): int
+	 */
 	private $clock;
 
+	/**
+	 * Builds the state on the stored option.
+	 *
+	 * @param Client        $client  Reads GET /api/v1/site when the version is stale.
+	 * @param Backoff       $backoff The pause after failed calls.
+	 * @param callable|null $clock   Returns the current Unix time; tests pass their own.
+	 */
 	public function __construct( private Client $client, private Backoff $backoff, ?callable $clock = null ) {
 		$this->clock = $clock ?? 'time';
 	}
@@ -50,7 +64,11 @@ final class Site_State {
 		return (int) $site['settings_version'];
 	}
 
-	/** Stores a version learned elsewhere (a rewrite answer, a settings save). */
+	/**
+	 * Stores a version learned elsewhere (a rewrite answer, a settings save).
+	 *
+	 * @param int $version The sidecar's settings version.
+	 */
 	public function remember( int $version ): void {
 		update_option(
 			Options::SITE_STATE,
@@ -67,6 +85,11 @@ final class Site_State {
 		delete_option( Options::SITE_STATE );
 	}
 
+	/**
+	 * The stored state: {version, checked}.
+	 *
+	 * @return array
+	 */
 	private function stored(): array {
 		$state = get_option( Options::SITE_STATE, array() );
 		return is_array( $state ) ? $state : array();

@@ -14,11 +14,23 @@ use AffRank\Options;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Builds the rewrite cache's transient names.
+ */
 final class Cache_Key {
 
 	/** Transient names are limited to 172 characters; ours are 51. */
 	private const HASH_CHARS = 40;
 
+	/**
+	 * The transient name for one rewrite.
+	 *
+	 * @param string  $html             The rendered content sent to the sidecar.
+	 * @param string  $page_url         The post's permalink.
+	 * @param Keyword $keyword          The post's keyword.
+	 * @param int     $settings_version The sidecar's settings version.
+	 * @return string "affrank_rw_" and 40 hex digits.
+	 */
 	public static function for_rewrite( string $html, string $page_url, Keyword $keyword, int $settings_version ): string {
 		$parts = array(
 			'v1',

@@ -18,6 +18,9 @@ use WP_Error;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Tags a post's rendered content through the sidecar, from cache when warm.
+ */
 final class Content_Filter {
 
 	/** After do_blocks (9), wpautop (10), shortcodes (11) and embeds. */
@@ -32,6 +35,15 @@ final class Content_Filter {
 	/** A post the sidecar refused (400/413) is not re-sent for this long. */
 	public const REFUSED_SECONDS = HOUR_IN_SECONDS;
 
+	/**
+	 * Builds a filter from its parts; create() builds the one WordPress uses.
+	 *
+	 * @param Client           $client     The sidecar client (render timeout).
+	 * @param Backoff          $backoff    The pause after failures.
+	 * @param Site_State       $site_state The sidecar's settings version.
+	 * @param Keyword_Resolver $keywords   Finds the post's keyword.
+	 * @param Render_Context   $context    Decides which renders are tagged.
+	 */
 	public function __construct(
 		private Client $client,
 		private Backoff $backoff,
@@ -40,6 +52,11 @@ final class Content_Filter {
 		private Render_Context $context
 	) {}
 
+	/**
+	 * The filter with the configured client and the stored state.
+	 *
+	 * @return self
+	 */
 	public static function create(): self {
 		$client  = Client::for_render();
 		$backoff = new Backoff();
@@ -105,6 +122,16 @@ final class Content_Filter {
 		return $result['html'];
 	}
 
+	/**
+	 * Serves the original after a failed call, and decides what it costs:
+	 * a refused post (400/413) is remembered for an hour; anything else
+	 * pauses calls (Backoff).
+	 *
+	 * @param WP_Error $error The failure.
+	 * @param string   $key   The rewrite's cache key.
+	 * @param string   $html  The original content.
+	 * @return string The original content.
+	 */
 	private function on_failure( WP_Error $error, string $key, string $html ): string {
 		if ( in_array( $error->get_error_code(), array( 'affrank_invalid', 'affrank_too_large' ), true ) ) {
 			// This post, not the sidecar, is the problem: remember the

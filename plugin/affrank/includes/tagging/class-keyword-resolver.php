@@ -17,6 +17,9 @@ use AffRank\Options;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Finds the keyword a post's links are credited to.
+ */
 final class Keyword_Resolver {
 
 	public const YOAST_META     = '_yoast_wpseo_focuskw';
@@ -24,16 +27,29 @@ final class Keyword_Resolver {
 	/** The sidecar refuses longer keywords. */
 	public const MAX_CHARS = 200;
 
-	/** @var callable(): bool */
+	/**
+	 * Whether All in One SEO is active.
+	 *
+	 * @var callable(): bool
+	 */
 	private $aioseo_active;
 
 	/**
+	 * Builds a resolver.
+	 *
 	 * @param callable|null $aioseo_active Whether All in One SEO is active; tests pass their own.
 	 */
 	public function __construct( ?callable $aioseo_active = null ) {
 		$this->aioseo_active = $aioseo_active ?? static fn (): bool => function_exists( 'aioseo' );
 	}
 
+	/**
+	 * The post's keyword and its source, first that exists (see the file's
+	 * comment); the affrank_resolved_keyword filter has the last word.
+	 *
+	 * @param int $post_id The post.
+	 * @return Keyword
+	 */
 	public function resolve( int $post_id ): Keyword {
 		$candidates = array(
 			Keyword::SOURCE_AFFRANK   => fn () => get_post_meta( $post_id, Options::POST_KEYWORD, true ),
@@ -54,6 +70,9 @@ final class Keyword_Resolver {
 	/**
 	 * The keyword an SEO plugin has, ignoring the post's own AffRank keyword:
 	 * the meta box shows it as the fallback.
+	 *
+	 * @param int $post_id The post.
+	 * @return Keyword
 	 */
 	public function seo_fallback( int $post_id ): Keyword {
 		foreach ( array(
@@ -72,6 +91,9 @@ final class Keyword_Resolver {
 	/**
 	 * Trims, collapses whitespace and caps the length; empty becomes null.
 	 * No HTML escaping here: the value is data, escaped where it is printed.
+	 *
+	 * @param mixed $value A stored keyword (anything that is not a string is none).
+	 * @return string|null
 	 */
 	public static function clean( mixed $value ): ?string {
 		if ( ! is_string( $value ) ) {
@@ -84,15 +106,24 @@ final class Keyword_Resolver {
 		return mb_substr( $value, 0, self::MAX_CHARS );
 	}
 
-	/** Rank Math keeps "primary, secondary, …"; the first is the focus keyword. */
-	public static function first_of_list( string $list ): string {
-		$parts = explode( ',', $list );
+	/**
+	 * The first of Rank Math's keywords: it keeps "primary, secondary, …",
+	 * and the first is the focus keyword.
+	 *
+	 * @param string $keywords Comma-separated keywords.
+	 * @return string
+	 */
+	public static function first_of_list( string $keywords ): string {
+		$parts = explode( ',', $keywords );
 		return trim( $parts[0] );
 	}
 
 	/**
-	 * All in One SEO 4 keeps keyphrases as JSON in its own table,
-	 * {prefix}aioseo_posts.keyphrases: {"focus":{"keyphrase":"…"},…}.
+	 * The focus keyphrase of All in One SEO 4, which keeps keyphrases as JSON
+	 * in its own table, {prefix}aioseo_posts.keyphrases: {"focus":{"keyphrase":"…"},…}.
+	 *
+	 * @param int $post_id The post.
+	 * @return string|null
 	 */
 	private function aioseo_keyphrase( int $post_id ): ?string {
 		if ( ! ( $this->aioseo_active )() ) {

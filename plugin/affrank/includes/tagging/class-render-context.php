@@ -14,10 +14,16 @@ use WP_Post;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Which renders of the_content are tagged.
+ */
 final class Render_Context {
 
 	/**
 	 * Why this render is not tagged, or null when it is.
+	 *
+	 * @param WP_Post|null $post The post being rendered.
+	 * @return string|null
 	 */
 	public function skip_reason( ?WP_Post $post ): ?string {
 		if ( ! $post instanceof WP_Post ) {
@@ -50,7 +56,12 @@ final class Render_Context {
 		return apply_filters( 'affrank_skip_tagging', null, $post );
 	}
 
-	/** The block editor loads posts through REST with context=edit. */
+	/**
+	 * Whether this is a REST request with context=edit, as the block editor
+	 * makes to load a post.
+	 *
+	 * @return bool
+	 */
 	private static function is_rest_edit_context(): bool {
 		if ( ! defined( 'REST_REQUEST' ) || ! REST_REQUEST ) {
 			return false;
@@ -62,6 +73,9 @@ final class Render_Context {
 
 	/**
 	 * Cheap test before any work: no anchor or area element, nothing to tag.
+	 *
+	 * @param string $html The rendered content.
+	 * @return bool
 	 */
 	public static function has_links( string $html ): bool {
 		return false !== stripos( $html, '<a' ) || false !== stripos( $html, '<area' );

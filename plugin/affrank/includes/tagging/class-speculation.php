@@ -19,6 +19,9 @@ namespace AffRank\Tagging;
 
 defined( 'ABSPATH' ) || exit;
 
+/**
+ * Excludes /go/ links from WordPress's speculative loading.
+ */
 final class Speculation {
 
 	/** Where the sidecar's redirects live on the blog's host (see README). */

@@ -16,6 +16,8 @@ defined( 'ABSPATH' ) || exit;
 $affrank_table   = $view['table'];
 $affrank_data    = $view['data'];
 $affrank_label   = Report_Table::LABEL[ $affrank_table ];
+$affrank_home    = untrailingslashit( home_url() );
+$affrank_arrow   = 'asc' === $affrank_data['order'] ? '▲' : '▼';
 $affrank_columns = array(
 	$affrank_label    => array(
 		'keyword'  => __( 'Keyword', 'affrank' ),
@@ -28,7 +30,6 @@ $affrank_columns = array(
 	'epc'             => __( 'EPC', 'affrank' ),
 	'conversion_rate' => __( 'Conv. rate', 'affrank' ),
 );
-$affrank_home    = untrailingslashit( home_url() );
 ?>
 <div class="affrank-card affrank-report" id="affrank-<?php echo esc_attr( $affrank_table ); ?>">
 	<div class="affrank-card__head">
@@ -58,7 +59,7 @@ $affrank_home    = untrailingslashit( home_url() );
 					) . '#affrank-' . $affrank_table;
 					?>
 					<th scope="col" class="<?php echo $affrank_column === $affrank_label ? 'column-primary' : 'num'; ?>"<?php echo $affrank_is_sorted ? ' aria-sort="' . esc_attr( 'asc' === $affrank_data['order'] ? 'ascending' : 'descending' ) . '"' : ''; ?>>
-						<a href="<?php echo esc_url( $affrank_url ); ?>"><?php echo esc_html( $affrank_heading ); ?><?php if ( $affrank_is_sorted ) : ?><span class="affrank-sort" aria-hidden="true"><?php echo 'asc' === $affrank_data['order'] ? '▲' : '▼'; ?></span><?php endif; ?></a>
+						<a href="<?php echo esc_url( $affrank_url ); ?>"><?php echo esc_html( $affrank_heading ); ?><?php echo $affrank_is_sorted ? '<span class="affrank-sort" aria-hidden="true">' . esc_html( $affrank_arrow ) . '</span>' : ''; ?></a>
 					</th>
 				<?php endforeach; ?>
 			</tr></thead>
@@ -76,15 +77,13 @@ $affrank_home    = untrailingslashit( home_url() );
 									echo esc_html( (string) $affrank_value );
 								}
 							} else {
-								$affrank_text = (string) $affrank_value;
-								$affrank_text = str_starts_with( $affrank_text, $affrank_home ) ? ( substr( $affrank_text, strlen( $affrank_home ) ) ?: '/' ) : $affrank_text;
+								$affrank_text = Report_Table::display_url( (string) $affrank_value, $affrank_home );
 								echo '<a href="' . esc_url( (string) $affrank_value ) . '" class="affrank-url" target="_blank" rel="noopener noreferrer">' . esc_html( $affrank_text ) . '</a>';
 								if ( 'links' === $affrank_table && ! empty( $affrank_row['network'] ) ) {
 									echo ' <span class="affrank-badge">' . esc_html( (string) $affrank_row['network'] ) . '</span>';
 								}
 								if ( 'links' === $affrank_table && ! empty( $affrank_row['page_url'] ) ) {
-									$affrank_page = (string) $affrank_row['page_url'];
-									$affrank_page = str_starts_with( $affrank_page, $affrank_home ) ? ( substr( $affrank_page, strlen( $affrank_home ) ) ?: '/' ) : $affrank_page;
+									$affrank_page = Report_Table::display_url( (string) $affrank_row['page_url'], $affrank_home );
 									/* translators: %s: the page a link is on. */
 									echo '<br><span class="affrank-muted">' . esc_html( sprintf( __( 'on %s', 'affrank' ), $affrank_page ) ) . '</span>';
 								}
