@@ -35,10 +35,7 @@ impl Replay for ClickReplay {
         chunk: &'a [&'a SpoolRecord],
     ) -> BoxFuture<'a, anyhow::Result<u64>> {
         Box::pin(async move {
-            let rows = chunk
-                .iter()
-                .map(|r| r.decode::<ClickRow>())
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows: Vec<ClickRow> = SpoolRecord::decode_all(chunk)?;
             let refs: Vec<&ClickRow> = rows.iter().collect();
             let tx = client.transaction().await?;
             let written = insert_clicks_of_existing_links(&tx, &refs).await?;

@@ -24,10 +24,7 @@ impl Replay for PostbackReplay {
         chunk: &'a [&'a SpoolRecord],
     ) -> BoxFuture<'a, anyhow::Result<u64>> {
         Box::pin(async move {
-            let records = chunk
-                .iter()
-                .map(|r| r.decode::<PostbackRecord>())
-                .collect::<Result<Vec<_>, _>>()?;
+            let records: Vec<PostbackRecord> = SpoolRecord::decode_all(chunk)?;
             let refs: Vec<&PostbackRecord> = records.iter().collect();
             let tx = client.transaction().await?;
             let settled = sql::settle(&tx, &refs).await?;

@@ -54,6 +54,11 @@ impl SpoolRecord {
         }
     }
 
+    /// Every record of a chunk as its kind's type, or the first that is not.
+    pub fn decode_all<T: DeserializeOwned>(chunk: &[&Self]) -> Result<Vec<T>, Undecodable> {
+        chunk.iter().map(|r| r.decode()).collect()
+    }
+
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Undecodable> {
         T::deserialize(serde_json::Value::Object(self.fields.clone())).map_err(|e| Undecodable {
             kind: self.kind.clone(),
