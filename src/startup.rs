@@ -50,7 +50,7 @@ pub struct Database {
 
 impl Database {
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
-        if let Some(url) = &config.database_url {
+        if let Some(url) = &config.database.url {
             return Ok(Self {
                 url: url.expose_secret().to_owned(),
                 owned: None,
@@ -95,13 +95,13 @@ impl Drop for Database {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let database = Database::connect(&config).await?;
-        let pool = db::pool(&database.url, config.db_pool_size)?;
+        let pool = db::pool(&database.url, config.database.pool_size)?;
         let migrated = match db::migrate(&pool).await {
             Ok(_) => true,
             // An external database that is down must not keep the blog's
             // links dead: serve from the link snapshot, spool the clicks,
             // and migrate once it answers.
-            Err(e) if config.database_url.is_some() && !db::is_ready(&pool).await => {
+            Err(e) if config.database.url.is_some() && !db::is_ready(&pool).await => {
                 tracing::warn!(error = %e, "the database is unreachable; serving from the link snapshot until it is back");
                 false
             }
@@ -123,16 +123,16 @@ impl Application {
             spool.clone(),
             health.clone(),
             metrics.clone(),
-            config.click_writers,
-            config.click_batch_max,
+            config.clicks.writers,
+            config.clicks.batch_max,
         );
         let (postbacks, postback_writers) = PostbackWriter::start(
             pool.clone(),
             spool.clone(),
             health.clone(),
             metrics.clone(),
-            config.postback_writers,
-            config.click_batch_max,
+            config.postbacks.writers,
+            config.clicks.batch_max,
         );
         let (stop_replay, replay_stop_rx) = watch::channel(false);
         let replay = replay::start(
@@ -149,7 +149,7 @@ impl Application {
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies.clone().into(),
             links: moka::future::Cache::builder()
-                .max_capacity(config.link_cache_capacity)
+                .max_capacity(config.clicks.link_cache_capacity)
                 .build(),
             links_generation: Default::default(),
             rules: moka::sync::Cache::builder().max_capacity(10_000).build(),
@@ -157,12 +157,12 @@ impl Application {
             postbacks,
             postback_sites: Default::default(),
             postback_limits: Limits::new(
-                config.postback_site_rate,
-                config.postback_site_burst,
-                config.postback_address_rate,
-                config.postback_address_burst,
+                config.postbacks.site_rate,
+                config.postbacks.site_burst,
+                config.postbacks.address_rate,
+                config.postbacks.address_burst,
             ),
-            postback_max_body_bytes: config.postback_max_body_bytes,
+            postback_max_body_bytes: config.postbacks.max_body_bytes,
             bots: Arc::new(BotDetector::new()),
             visitors: Arc::new(VisitorHasher::new()),
             metrics,
@@ -179,12 +179,12 @@ impl Application {
         tokio::spawn(after_database_is_up(
             state.clone(),
             migrated,
-            config.link_cache_capacity,
+            config.clicks.link_cache_capacity,
         ));
         tokio::spawn(keep_snapshot(state.clone(), snapshot.clone()));
         tokio::spawn(upkeep::prune_postback_log(
             state.clone(),
-            config.postback_log_retention_days,
+            config.postbacks.log_retention_days,
         ));
         tokio::spawn(upkeep::match_late_clicks(state.clone()));
 
