@@ -61,6 +61,8 @@ settings! {
     [postbacks] PostbackSettings {
         /// Group-commit writer tasks for postbacks.
         writers: usize = 2, env "AFFRANK_POSTBACK_WRITERS", at_least 1;
+        /// Most postbacks in one commit.
+        batch_max: usize = 2048, env "AFFRANK_POSTBACK_BATCH_MAX", at_least 1;
         /// Postbacks per second one site may send, counted only once its token is right.
         site_rate: u32 = 100, env "AFFRANK_POSTBACK_SITE_RATE", at_least 1;
         /// Burst on top of `site_rate`.

@@ -132,7 +132,7 @@ impl Application {
             health.clone(),
             metrics.clone(),
             config.postbacks.writers,
-            config.clicks.batch_max,
+            config.postbacks.batch_max,
         );
         let (stop_replay, replay_stop_rx) = watch::channel(false);
         let replay = replay::start(

@@ -37,6 +37,7 @@ fn all_changed() -> Config {
         },
         postbacks: PostbackSettings {
             writers: 4,
+            batch_max: 600,
             site_rate: 11,
             site_burst: 12,
             address_rate: 13,
@@ -93,6 +94,7 @@ writers = 3
 
 [postbacks]
 site_rate = 7
+batch_max = 64
 "#,
     );
     let config = Config::load_with(Some(file.path()), env(&[]), Layer::default()).unwrap();
@@ -109,6 +111,7 @@ site_rate = 7
     assert_eq!(config.database.pool_size, 5);
     assert_eq!(config.clicks.writers, 3);
     assert_eq!(config.postbacks.site_rate, 7);
+    assert_eq!(config.postbacks.batch_max, 64);
     // What the file leaves out keeps its default.
     assert_eq!(config.clicks.batch_max, 2048);
     assert_eq!(config.postbacks.site_burst, 1_000);
@@ -186,6 +189,40 @@ fn the_printed_file_reads_back_as_the_same_settings() {
     let mut config = changed;
     config.apply(defaults);
     assert_eq!(config.shown(), Config::default().shown());
+}
+
+#[test]
+fn postbacks_have_a_batch_max_of_their_own() {
+    let config = Config::load_with(
+        None,
+        env(&[("AFFRANK_CLICK_BATCH_MAX", "5")]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (config.clicks.batch_max, config.postbacks.batch_max),
+        (5, 2048)
+    );
+    let config = Config::load_with(
+        None,
+        env(&[("AFFRANK_POSTBACK_BATCH_MAX", "7")]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (config.clicks.batch_max, config.postbacks.batch_max),
+        (2048, 7)
+    );
+    let err = Config::load_with(
+        None,
+        env(&[("AFFRANK_POSTBACK_BATCH_MAX", "0")]),
+        Layer::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "postbacks.batch_max (AFFRANK_POSTBACK_BATCH_MAX) must be at least 1"
+    );
 }
 
 #[test]
@@ -300,7 +337,7 @@ fn the_markdown_table_has_a_row_per_setting_with_its_default() {
     let table = markdown_table();
     assert_eq!(table.lines().count(), 2 + FIELDS.len());
     for row in [
-        "| `AFFRANK_CLICK_BATCH_MAX` | `[clicks]` `batch_max` |  | `2048` | Most clicks in one commit. |",
+        "| `AFFRANK_POSTBACK_BATCH_MAX` | `[postbacks]` `batch_max` |  | `2048` | Most postbacks in one commit. |",
         "| `AFFRANK_LISTEN` | `listen` | `--listen` | `127.0.0.1:8787` | Address to serve on. |",
         "| `AFFRANK_TRUSTED_PROXIES` | `trusted_proxies` |  | `127.0.0.1,::1` | Peers whose `X-Forwarded-For` is believed. |",
         "| `DATABASE_URL` | `[database]` `url` |  | unset | PostgreSQL connection string; unset: an embedded cluster in the data directory. |",
@@ -332,6 +369,7 @@ fn the_variable_names_stay_as_released() {
         ("clicks.batch_max", "AFFRANK_CLICK_BATCH_MAX"),
         ("clicks.link_cache_capacity", "AFFRANK_LINK_CACHE_CAPACITY"),
         ("postbacks.writers", "AFFRANK_POSTBACK_WRITERS"),
+        ("postbacks.batch_max", "AFFRANK_POSTBACK_BATCH_MAX"),
         ("postbacks.site_rate", "AFFRANK_POSTBACK_SITE_RATE"),
         ("postbacks.site_burst", "AFFRANK_POSTBACK_SITE_BURST"),
         ("postbacks.address_rate", "AFFRANK_POSTBACK_ADDRESS_RATE"),
