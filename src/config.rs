@@ -105,17 +105,19 @@ impl std::fmt::Display for LogFormat {
     }
 }
 
+// `error`, not `source`: the message already includes it, and a source
+// would print it twice in `{:#}`.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("config file {path}: {source}")]
+    #[error("config file {path}: {error}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        error: Box<toml::de::Error>,
     },
     #[error("environment variable {name}: {message}")]
     Env { name: &'static str, message: String },
@@ -149,13 +151,13 @@ impl Config {
     }
 
     fn read_file(path: &Path) -> Result<Layer, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        toml::from_str(&text).map_err(|error| ConfigError::Parse {
             path: path.to_path_buf(),
-            source: Box::new(source),
+            error: Box::new(error),
         })
     }
 
