@@ -212,8 +212,12 @@ pub fn markdown_table() -> String {
             Shown::Value { env, .. } => format!("`{env}`"),
             Shown::Unset | Shown::Hidden => "unset".into(),
         };
+        let bound = match (field.at_least, field.because) {
+            (Some(min), Some(why)) => format!(" At least {min}: {why}."),
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "| `{}` | {key} | {flag} | {default} | {} |\n",
+            "| `{}` | {key} | {flag} | {default} | {}{bound} |\n",
             field.env, field.doc
         ));
     }

@@ -97,6 +97,8 @@ macro_rules! settings {
                 env: $tenv,
                 flag: optional!($($tflag)?),
                 doc: concat!($($tdoc),*).trim_ascii(),
+                at_least: optional!($($tmin)?),
+                because: optional!($($($twhy)?)?),
             }, )*
             $( $( Field {
                 section: Some(stringify!($section)),
@@ -104,6 +106,8 @@ macro_rules! settings {
                 env: $env,
                 flag: optional!($($flag)?),
                 doc: concat!($($doc),*).trim_ascii(),
+                at_least: optional!($($min)?),
+                because: optional!($($($why)?)?),
             }, )* )*
         ];
 

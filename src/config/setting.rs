@@ -16,6 +16,9 @@ pub struct Field {
     pub env: &'static str,
     pub flag: Option<&'static str>,
     pub doc: &'static str,
+    /// The lowest value allowed, and why when it is not just "some".
+    pub at_least: Option<u64>,
+    pub because: Option<&'static str>,
 }
 
 impl Field {

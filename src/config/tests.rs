@@ -343,6 +343,7 @@ fn the_markdown_table_has_a_row_per_setting_with_its_default() {
     for row in [
         "| `AFFRANK_POSTBACK_BATCH_MAX` | `[postbacks]` `batch_max` |  | `2048` | Most postbacks in one commit. |",
         "| `AFFRANK_LISTEN` | `listen` | `--listen` | `127.0.0.1:8787` | Address to serve on. |",
+        "| `AFFRANK_DB_POOL_SIZE` | `[database]` `pool_size` |  | `16` | Connections in the pool. At least 3: the click writers and the postback writers each keep one connection, the rest serve everything else. |",
         "| `AFFRANK_TRUSTED_PROXIES` | `trusted_proxies` |  | `127.0.0.1,::1` | Peers whose `X-Forwarded-For` is believed. |",
         "| `DATABASE_URL` | `[database]` `url` |  | unset | PostgreSQL connection string; unset: an embedded cluster in the data directory. |",
     ] {
