@@ -1,6 +1,6 @@
 //! The `affrank` command line.
 
-use crate::config::{Config, Layer};
+use crate::config::{Config, Layer, markdown_table};
 use crate::db;
 use crate::ids::{ApiKey, SiteId, mint_postback_secret};
 use crate::networks::PostbackTemplate;
@@ -44,6 +44,16 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
+    /// Print the configuration in effect (defaults, file, environment and
+    /// flags merged) as a TOML file; the database URL is not shown.
+    Config {
+        /// Print the built-in defaults instead.
+        #[arg(long)]
+        print_defaults: bool,
+        /// Print every setting as a Markdown table (for the README).
+        #[arg(long, conflicts_with = "print_defaults")]
+        markdown: bool,
+    },
     /// Manage sites.
     Site {
         #[command(subcommand)]
@@ -131,10 +141,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     {
         flags.public_url = public_url.clone();
     }
+    // The defaults and the table need no configuration, so a broken one
+    // does not keep them from printing.
+    if let Command::Config {
+        print_defaults,
+        markdown,
+    } = cli.command
+        && (print_defaults || markdown)
+    {
+        if markdown {
+            print!("{}", markdown_table());
+        } else {
+            print!("{}", Config::default().to_toml());
+        }
+        return Ok(());
+    }
     let config = Config::load(cli.config.as_deref(), flags)?;
     telemetry::init_logging(config.log_format);
     match cli.command {
         Command::Serve { .. } => serve(config).await,
+        Command::Config { .. } => {
+            print!("{}", config.to_toml());
+            Ok(())
+        }
         Command::Migrate => {
             with_database(&config, |pool| async move {
                 let applied = db::migrate(&pool).await?;

@@ -1,5 +1,11 @@
 //! Typed configuration, layered: built-in defaults, then an optional TOML
 //! file, then `AFFRANK_*` / `DATABASE_URL` environment variables, then flags.
+//!
+//! Every setting is declared once, in the `settings!` list below: its place
+//! in the file, type, default, environment variable, flag and doc line. The
+//! macro makes `Config` and its sections, the `Layer` a file, the environment
+//! or the flags fill in, the merging, the lower bounds, and `FIELDS`, from
+//! which `to_toml` prints a config file and `markdown_table` the README's.
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -7,34 +13,69 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use url::Url;
 
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub listen: SocketAddr,
-    /// The base rewritten links point at, e.g. `https://go.example.com`.
-    pub public_url: Url,
-    /// `None`: run an embedded cluster under `data_dir`.
-    pub database_url: Option<SecretString>,
-    pub data_dir: PathBuf,
-    pub max_body_bytes: u64,
-    pub db_pool_size: usize,
-    pub click_writers: usize,
-    pub click_batch_max: usize,
-    pub link_cache_capacity: u64,
-    /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
-    pub log_format: LogFormat,
-    /// Group-commit writer tasks for postbacks (each one connection).
-    pub postback_writers: usize,
-    /// Postbacks per second (and burst) one site may send.
-    pub postback_site_rate: u32,
-    pub postback_site_burst: u32,
-    /// Postbacks per second (and burst) from one source address (IPv6: /64).
-    pub postback_address_rate: u32,
-    pub postback_address_burst: u32,
-    /// Largest postback body; postbacks are a few hundred bytes.
-    pub postback_max_body_bytes: u64,
-    /// Days the postback log keeps a row.
-    pub postback_log_retention_days: u32,
+#[macro_use]
+mod declare;
+mod setting;
+
+use setting::parsed;
+pub use setting::{Field, Setting, Shown};
+
+settings! {
+    top {
+        /// Address to serve on.
+        listen: SocketAddr = parsed("127.0.0.1:8787"), env "AFFRANK_LISTEN", flag "--listen";
+        /// Base of rewritten links and postback URLs (a site may set its own `tracking_base_url`).
+        public_url: Url = parsed("http://127.0.0.1:8787"), env "AFFRANK_PUBLIC_URL", flag "--public-url";
+        /// The spool, the link snapshot, and the embedded cluster.
+        data_dir: PathBuf = PathBuf::from("affrank-data"), env "AFFRANK_DATA_DIR", flag "--data-dir";
+        /// Larger request bodies get 413.
+        max_body_bytes: u64 = 5 * 1024 * 1024, env "AFFRANK_MAX_BODY_BYTES";
+        /// Peers whose `X-Forwarded-For` is believed.
+        trusted_proxies: Vec<IpAddr> = parsed("127.0.0.1,::1"), env "AFFRANK_TRUSTED_PROXIES";
+        /// `pretty` or `json` (logs go to stderr).
+        log_format: LogFormat = LogFormat::Pretty, env "AFFRANK_LOG_FORMAT";
+    }
+
+    /// The PostgreSQL that keeps the tables.
+    [database] DatabaseSettings {
+        /// PostgreSQL connection string; unset: an embedded cluster in the data directory.
+        url: Option<SecretString> = None, env "DATABASE_URL";
+        /// Connections in the pool.
+        pool_size: usize = 16, env "AFFRANK_DB_POOL_SIZE", at_least 3
+            because "the click writers and the postback writers each keep one connection, the rest serve everything else";
+    }
+
+    /// The click path: `/go/` redirects and their group commits.
+    [clicks] ClickSettings {
+        /// Group-commit writer tasks: the most click batches in flight at once.
+        writers: usize = 2, env "AFFRANK_CLICK_WRITERS", at_least 1;
+        /// Most clicks in one commit.
+        batch_max: usize = 2048, env "AFFRANK_CLICK_BATCH_MAX", at_least 1;
+        /// Links kept in memory for `/go/`.
+        link_cache_capacity: u64 = 100_000, env "AFFRANK_LINK_CACHE_CAPACITY";
+    }
+
+    // A network's burst after a batch approval must never hit the rates; a
+    // flood from one address still does.
+    /// Conversions the networks post back.
+    [postbacks] PostbackSettings {
+        /// Group-commit writer tasks for postbacks.
+        writers: usize = 2, env "AFFRANK_POSTBACK_WRITERS", at_least 1;
+        /// Most postbacks in one commit.
+        batch_max: usize = 2048, env "AFFRANK_POSTBACK_BATCH_MAX", at_least 1;
+        /// Postbacks per second one site may send, counted only once its token is right.
+        site_rate: u32 = 100, env "AFFRANK_POSTBACK_SITE_RATE", at_least 1;
+        /// Burst on top of `site_rate`.
+        site_burst: u32 = 1_000, env "AFFRANK_POSTBACK_SITE_BURST", at_least 1;
+        /// Postbacks per second from one source address (an IPv6 /64 is one address), checked first.
+        address_rate: u32 = 100, env "AFFRANK_POSTBACK_ADDRESS_RATE", at_least 1;
+        /// Burst on top of `address_rate`.
+        address_burst: u32 = 1_000, env "AFFRANK_POSTBACK_ADDRESS_BURST", at_least 1;
+        /// Larger postback bodies get 413 (a postback is a few hundred bytes).
+        max_body_bytes: u64 = 64 * 1024, env "AFFRANK_POSTBACK_MAX_BODY_BYTES";
+        /// Days a postback log row is kept (pruned hourly).
+        log_retention_days: u32 = 90, env "AFFRANK_POSTBACK_LOG_RETENTION_DAYS", at_least 1;
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -44,41 +85,39 @@ pub enum LogFormat {
     Json,
 }
 
-/// What a layer (file, environment, flags) may set; unset fields fall through.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Layer {
-    pub listen: Option<SocketAddr>,
-    pub public_url: Option<Url>,
-    pub database_url: Option<String>,
-    pub data_dir: Option<PathBuf>,
-    pub max_body_bytes: Option<u64>,
-    pub db_pool_size: Option<usize>,
-    pub click_writers: Option<usize>,
-    pub click_batch_max: Option<usize>,
-    pub link_cache_capacity: Option<u64>,
-    pub trusted_proxies: Option<Vec<IpAddr>>,
-    pub log_format: Option<LogFormat>,
-    pub postback_writers: Option<usize>,
-    pub postback_site_rate: Option<u32>,
-    pub postback_site_burst: Option<u32>,
-    pub postback_address_rate: Option<u32>,
-    pub postback_address_burst: Option<u32>,
-    pub postback_max_body_bytes: Option<u64>,
-    pub postback_log_retention_days: Option<u32>,
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "pretty" => Ok(Self::Pretty),
+            "json" => Ok(Self::Json),
+            other => Err(format!("{other:?} is neither \"pretty\" nor \"json\"")),
+        }
+    }
 }
 
+impl std::fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pretty => "pretty",
+            Self::Json => "json",
+        })
+    }
+}
+
+// `error`, not `source`: the message already includes it, and a source
+// would print it twice in `{:#}`.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("config file {path}: {source}")]
+    #[error("config file {path}: {error}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        error: Box<toml::de::Error>,
     },
     #[error("environment variable {name}: {message}")]
     Env { name: &'static str, message: String },
@@ -86,179 +125,40 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        let listen: SocketAddr = "127.0.0.1:8787".parse().expect("valid");
-        Self {
-            listen,
-            public_url: Url::parse("http://127.0.0.1:8787").expect("valid"),
-            database_url: None,
-            data_dir: PathBuf::from("affrank-data"),
-            max_body_bytes: 5 * 1024 * 1024,
-            db_pool_size: 16,
-            click_writers: 2,
-            click_batch_max: 2048,
-            link_cache_capacity: 100_000,
-            trusted_proxies: vec!["127.0.0.1".parse().expect("ip"), "::1".parse().expect("ip")],
-            log_format: LogFormat::Pretty,
-            // A network's burst after a batch approval must never hit these;
-            // a flood from one address still does.
-            postback_writers: 2,
-            postback_site_rate: 100,
-            postback_site_burst: 1_000,
-            postback_address_rate: 100,
-            postback_address_burst: 1_000,
-            postback_max_body_bytes: 64 * 1024,
-            postback_log_retention_days: 90,
-        }
-    }
-}
-
 impl Config {
     /// Defaults < file (`--config` or `AFFRANK_CONFIG`) < environment < flags.
     pub fn load(file: Option<&Path>, flags: Layer) -> Result<Self, ConfigError> {
+        Self::load_with(file, |name| std::env::var(name).ok(), flags)
+    }
+
+    /// `load`, with `env` standing in for the process environment.
+    pub fn load_with(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        flags: Layer,
+    ) -> Result<Self, ConfigError> {
         let mut config = Config::default();
         let file = file
             .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("AFFRANK_CONFIG").map(PathBuf::from));
+            .or_else(|| env("AFFRANK_CONFIG").map(PathBuf::from));
         if let Some(path) = file {
             config.apply(Self::read_file(&path)?);
         }
-        config.apply(Self::from_env(|name| std::env::var(name).ok())?);
+        config.apply(Self::from_env(env)?);
         config.apply(flags);
         config.validate()?;
         Ok(config)
     }
 
     fn read_file(path: &Path) -> Result<Layer, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        toml::from_str(&text).map_err(|error| ConfigError::Parse {
             path: path.to_path_buf(),
-            source: Box::new(source),
+            error: Box::new(error),
         })
-    }
-
-    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
-        fn parse<T: std::str::FromStr>(
-            name: &'static str,
-            value: Option<String>,
-        ) -> Result<Option<T>, ConfigError>
-        where
-            T::Err: std::fmt::Display,
-        {
-            value
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    v.parse().map_err(|e: T::Err| ConfigError::Env {
-                        name,
-                        message: e.to_string(),
-                    })
-                })
-                .transpose()
-        }
-        let trusted_proxies = match get("AFFRANK_TRUSTED_PROXIES").filter(|v| !v.is_empty()) {
-            None => None,
-            Some(list) => Some(
-                list.split(',')
-                    .map(|ip| {
-                        ip.trim()
-                            .parse()
-                            .map_err(|e: std::net::AddrParseError| ConfigError::Env {
-                                name: "AFFRANK_TRUSTED_PROXIES",
-                                message: format!("{ip:?}: {e}"),
-                            })
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
-        let log_format = match get("AFFRANK_LOG_FORMAT")
-            .filter(|v| !v.is_empty())
-            .as_deref()
-        {
-            None => None,
-            Some("json") => Some(LogFormat::Json),
-            Some("pretty") => Some(LogFormat::Pretty),
-            Some(other) => {
-                return Err(ConfigError::Env {
-                    name: "AFFRANK_LOG_FORMAT",
-                    message: format!("{other:?} is neither \"pretty\" nor \"json\""),
-                });
-            }
-        };
-        Ok(Layer {
-            listen: parse("AFFRANK_LISTEN", get("AFFRANK_LISTEN"))?,
-            public_url: parse("AFFRANK_PUBLIC_URL", get("AFFRANK_PUBLIC_URL"))?,
-            database_url: get("DATABASE_URL").filter(|v| !v.is_empty()),
-            data_dir: get("AFFRANK_DATA_DIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            max_body_bytes: parse("AFFRANK_MAX_BODY_BYTES", get("AFFRANK_MAX_BODY_BYTES"))?,
-            db_pool_size: parse("AFFRANK_DB_POOL_SIZE", get("AFFRANK_DB_POOL_SIZE"))?,
-            click_writers: parse("AFFRANK_CLICK_WRITERS", get("AFFRANK_CLICK_WRITERS"))?,
-            click_batch_max: parse("AFFRANK_CLICK_BATCH_MAX", get("AFFRANK_CLICK_BATCH_MAX"))?,
-            link_cache_capacity: parse(
-                "AFFRANK_LINK_CACHE_CAPACITY",
-                get("AFFRANK_LINK_CACHE_CAPACITY"),
-            )?,
-            trusted_proxies,
-            log_format,
-            postback_writers: parse("AFFRANK_POSTBACK_WRITERS", get("AFFRANK_POSTBACK_WRITERS"))?,
-            postback_site_rate: parse(
-                "AFFRANK_POSTBACK_SITE_RATE",
-                get("AFFRANK_POSTBACK_SITE_RATE"),
-            )?,
-            postback_site_burst: parse(
-                "AFFRANK_POSTBACK_SITE_BURST",
-                get("AFFRANK_POSTBACK_SITE_BURST"),
-            )?,
-            postback_address_rate: parse(
-                "AFFRANK_POSTBACK_ADDRESS_RATE",
-                get("AFFRANK_POSTBACK_ADDRESS_RATE"),
-            )?,
-            postback_address_burst: parse(
-                "AFFRANK_POSTBACK_ADDRESS_BURST",
-                get("AFFRANK_POSTBACK_ADDRESS_BURST"),
-            )?,
-            postback_max_body_bytes: parse(
-                "AFFRANK_POSTBACK_MAX_BODY_BYTES",
-                get("AFFRANK_POSTBACK_MAX_BODY_BYTES"),
-            )?,
-            postback_log_retention_days: parse(
-                "AFFRANK_POSTBACK_LOG_RETENTION_DAYS",
-                get("AFFRANK_POSTBACK_LOG_RETENTION_DAYS"),
-            )?,
-        })
-    }
-
-    pub fn apply(&mut self, layer: Layer) {
-        macro_rules! set {
-            ($($field:ident),*) => { $(if let Some(v) = layer.$field { self.$field = v; })* };
-        }
-        set!(
-            listen,
-            public_url,
-            data_dir,
-            max_body_bytes,
-            db_pool_size,
-            click_writers,
-            click_batch_max,
-            link_cache_capacity,
-            trusted_proxies,
-            log_format,
-            postback_writers,
-            postback_site_rate,
-            postback_site_burst,
-            postback_address_rate,
-            postback_address_burst,
-            postback_max_body_bytes,
-            postback_log_retention_days
-        );
-        if let Some(url) = layer.database_url {
-            self.database_url = Some(SecretString::from(url));
-        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -267,97 +167,62 @@ impl Config {
                 "public_url must be an http or https URL".into(),
             ));
         }
-        if self.db_pool_size < 3 {
-            return Err(ConfigError::Invalid(
-                "db_pool_size must be at least 3: the click writers and the postback writers each keep one connection, the rest serve everything else"
-                    .into(),
-            ));
-        }
-        if self.click_writers == 0 || self.click_batch_max == 0 || self.postback_writers == 0 {
-            return Err(ConfigError::Invalid(
-                "click_writers, click_batch_max and postback_writers must be at least 1".into(),
-            ));
-        }
-        let quotas = [
-            self.postback_site_rate,
-            self.postback_site_burst,
-            self.postback_address_rate,
-            self.postback_address_burst,
-            self.postback_log_retention_days,
-        ];
-        if quotas.contains(&0) {
-            return Err(ConfigError::Invalid(
-                "postback rates, bursts and the log retention must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        self.check_lower_bounds()
     }
 
     /// Where rewritten links point unless a site sets its own tracking base.
     pub fn public_base(&self) -> String {
         self.public_url.as_str().trim_end_matches('/').to_owned()
     }
+
+    /// This configuration as a TOML file, each setting under its doc line and
+    /// variable; the database URL is left out.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let mut section = None;
+        for (field, shown) in FIELDS.iter().zip(self.shown()) {
+            if field.section != section {
+                section = field.section;
+                let name = section.expect("the top-level settings come first");
+                let doc = SECTIONS.iter().find(|(s, _)| *s == name).map(|(_, d)| *d);
+                out.push_str(&format!("\n# {}\n[{name}]\n", doc.unwrap_or_default()));
+            }
+            let line = match shown {
+                Shown::Value { toml, .. } => format!("{} = {toml}", field.key),
+                Shown::Unset => format!("# {} is unset", field.key),
+                Shown::Hidden => format!("# {} is set (not shown)", field.key),
+            };
+            out.push_str(&format!("# {} ({})\n{line}\n", field.doc, field.names()));
+        }
+        out
+    }
+}
+
+/// The README's table of settings with their defaults, in Markdown.
+pub fn markdown_table() -> String {
+    let mut out =
+        String::from("| variable | file | flag | default | meaning |\n|---|---|---|---|---|\n");
+    for (field, shown) in FIELDS.iter().zip(Config::default().shown()) {
+        let key = match field.section {
+            Some(section) => format!("`[{section}]` `{}`", field.key),
+            None => format!("`{}`", field.key),
+        };
+        let flag = field.flag.map(|f| format!("`{f}`")).unwrap_or_default();
+        let default = match shown {
+            Shown::Value { env, .. } => format!("`{env}`"),
+            Shown::Unset | Shown::Hidden => "unset".into(),
+        };
+        let bound = match (field.at_least, field.because) {
+            (Some(min), Some(why)) => format!(" At least {min}: {why}."),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "| `{}` | {key} | {flag} | {default} | {}{bound} |\n",
+            field.env, field.doc
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret;
-
-    #[test]
-    fn layers_override_in_order() {
-        let mut config = Config::default();
-        let file: Layer = toml::from_str("listen = \"0.0.0.0:9000\"\nmax_body_bytes = 10").unwrap();
-        config.apply(file);
-        let env = Config::from_env(|name| match name {
-            "AFFRANK_LISTEN" => Some("127.0.0.1:9001".into()),
-            "DATABASE_URL" => Some("postgres://x@y/z".into()),
-            _ => None,
-        })
-        .unwrap();
-        config.apply(env);
-        assert_eq!(config.listen.port(), 9001);
-        assert_eq!(config.max_body_bytes, 10);
-        assert_eq!(
-            config.database_url.as_ref().unwrap().expose_secret(),
-            "postgres://x@y/z"
-        );
-    }
-
-    #[test]
-    fn a_bad_environment_value_names_the_variable() {
-        let err =
-            Config::from_env(|name| (name == "AFFRANK_LISTEN").then(|| "nope".into())).unwrap_err();
-        assert!(err.to_string().contains("AFFRANK_LISTEN"), "{err}");
-    }
-
-    #[test]
-    fn the_pool_must_leave_a_connection_beside_the_writers() {
-        let mut config = Config {
-            db_pool_size: 2,
-            ..Config::default()
-        };
-        let err = config.validate().unwrap_err();
-        assert!(
-            err.to_string().contains("db_pool_size must be at least 3"),
-            "{err}"
-        );
-        config.db_pool_size = 3;
-        assert!(config.validate().is_ok());
-    }
-
-    #[test]
-    fn unknown_keys_in_the_file_are_rejected() {
-        assert!(toml::from_str::<Layer>("lisen = \"x\"").is_err());
-    }
-
-    #[test]
-    fn database_url_is_not_printed_by_debug() {
-        let mut config = Config::default();
-        config.apply(Layer {
-            database_url: Some("postgres://u:hunter2@h/d".into()),
-            ..Layer::default()
-        });
-        assert!(!format!("{config:?}").contains("hunter2"));
-    }
-}
+mod tests;

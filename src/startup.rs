@@ -58,7 +58,7 @@ pub struct Database {
 
 impl Database {
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
-        if let Some(url) = &config.database_url {
+        if let Some(url) = &config.database.url {
             return Ok(Self {
                 url: url.expose_secret().to_owned(),
                 owned: None,
@@ -103,13 +103,13 @@ impl Drop for Database {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let database = Database::connect(&config).await?;
-        let pool = db::pool(&database.url, config.db_pool_size)?;
+        let pool = db::pool(&database.url, config.database.pool_size)?;
         let migrated = match db::migrate(&pool).await {
             Ok(_) => true,
             // An external database that is down must not keep the blog's
             // links dead: serve from the link snapshot, spool the clicks,
             // and migrate once it answers.
-            Err(e) if config.database_url.is_some() && !db::is_ready(&pool).await => {
+            Err(e) if config.database.url.is_some() && !db::is_ready(&pool).await => {
                 tracing::warn!(error = %e, "the database is unreachable; serving from the link snapshot until it is back");
                 false
             }
@@ -131,16 +131,16 @@ impl Application {
             spool.clone(),
             health.clone(),
             metrics.clone(),
-            config.click_writers,
-            config.click_batch_max,
+            config.clicks.writers,
+            config.clicks.batch_max,
         );
         let (postbacks, postback_writers) = PostbackWriter::start(
             pool.clone(),
             spool.clone(),
             health.clone(),
             metrics.clone(),
-            config.postback_writers,
-            config.click_batch_max,
+            config.postbacks.writers,
+            config.postbacks.batch_max,
         );
         let replayers = spool_replayers(metrics.clone());
         let (stop_replay, replay_stop_rx) = watch::channel(false);
@@ -152,7 +152,7 @@ impl Application {
             metrics.clone(),
             replay_stop_rx,
         );
-        let links = Arc::new(LinkCache::new(config.link_cache_capacity));
+        let links = Arc::new(LinkCache::new(config.clicks.link_cache_capacity));
 
         let state = AppState::new(SharedState {
             pool,
@@ -165,12 +165,12 @@ impl Application {
             postbacks,
             postback_sites: Default::default(),
             postback_limits: Limits::new(
-                config.postback_site_rate,
-                config.postback_site_burst,
-                config.postback_address_rate,
-                config.postback_address_burst,
+                config.postbacks.site_rate,
+                config.postbacks.site_burst,
+                config.postbacks.address_rate,
+                config.postbacks.address_burst,
             ),
-            postback_max_body_bytes: config.postback_max_body_bytes,
+            postback_max_body_bytes: config.postbacks.max_body_bytes,
             bots: Arc::new(BotDetector::new()),
             visitors: Arc::new(VisitorHasher::new()),
             metrics,
@@ -190,8 +190,8 @@ impl Application {
             links,
             snapshot.clone(),
             migrated,
-            config.link_cache_capacity,
-            config.postback_log_retention_days,
+            config.clicks.link_cache_capacity,
+            config.postbacks.log_retention_days,
         );
 
         let listener = TcpListener::bind(config.listen)

@@ -66,3 +66,79 @@ async fn site_add_prints_the_secrets_once_and_stores_only_the_key_hash() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("url"));
     drop_database(name);
 }
+
+#[test]
+fn config_prints_the_merged_settings_without_the_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("affrank.toml");
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:9000\"\n[clicks]\nwriters = 3\n",
+    )
+    .unwrap();
+    let out = affrank_bin()
+        .args(["--config", file.to_str().unwrap(), "config"])
+        .env("DATABASE_URL", "postgres://u:hunter2@db/affrank")
+        .env("AFFRANK_POSTBACK_BATCH_MAX", "64")
+        .env("AFFRANK_CLICK_WRITERS", "4")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    let printed: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(printed["listen"].as_str(), Some("127.0.0.1:9000"));
+    assert_eq!(
+        printed["clicks"]["writers"].as_integer(),
+        Some(4),
+        "env over file"
+    );
+    assert_eq!(printed["postbacks"]["batch_max"].as_integer(), Some(64));
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[postbacks]\nsite_rat = 1\n").unwrap();
+    let out = affrank_bin()
+        .args(["--config", bad.to_str().unwrap(), "config"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field `site_rat`"), "{stderr}");
+}
+
+#[test]
+fn config_prints_the_defaults_and_the_table_even_when_the_environment_is_wrong() {
+    let run = |flag: &str| {
+        let out = affrank_bin()
+            .args(["config", flag])
+            .env("AFFRANK_LISTEN", "not an address")
+            .env("AFFRANK_CLICK_WRITERS", "9")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let defaults: toml::Table = toml::from_str(&run("--print-defaults")).unwrap();
+    assert_eq!(defaults["listen"].as_str(), Some("127.0.0.1:8787"));
+    assert_eq!(defaults["clicks"]["writers"].as_integer(), Some(2));
+    assert_eq!(defaults["postbacks"]["batch_max"].as_integer(), Some(2048));
+    let table = run("--markdown");
+    assert!(
+        table.contains("| `AFFRANK_CLICK_WRITERS` | `[clicks]` `writers` |  | `2` |"),
+        "{table}"
+    );
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(table.trim()),
+        "README.md's configuration table differs from the settings in the code: \
+         paste the output of `affrank config --markdown` into it"
+    );
+}

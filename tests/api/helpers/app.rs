@@ -51,10 +51,10 @@ pub async fn spawn_app_on(
     let mut config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: url::Url::parse("https://track.test").unwrap(),
-        database_url: Some(SecretString::from(database_url.clone())),
         data_dir: data_dir.path().to_path_buf(),
         ..Config::default()
     };
+    config.database.url = Some(SecretString::from(database_url.clone()));
     adjust(&mut config);
     let app = Application::build(config)
         .await

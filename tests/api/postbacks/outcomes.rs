@@ -54,8 +54,8 @@ async fn a_matched_conversion_takes_its_clicks_page_keyword_link_and_day() {
 #[tokio::test]
 async fn every_outcome_of_the_design_table() {
     let app = spawn_app_with(|c| {
-        c.postback_address_rate = 1;
-        c.postback_address_burst = 30;
+        c.postbacks.address_rate = 1;
+        c.postbacks.address_burst = 30;
     })
     .await;
     let site = app.add_site().await;

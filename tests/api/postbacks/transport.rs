@@ -1,9 +1,9 @@
-//! How a postback arrives: a chunked body, and X-Forwarded-For behind a
-//! trusted proxy or not.
+//! How a postback arrives: a chunked body, X-Forwarded-For behind a
+//! trusted proxy or not, and the writers' own batch limit.
 
 use super::log_rows;
 use crate::helpers::app::{spawn_app, spawn_app_with};
-use crate::helpers::http::{post_chunked, send_postback};
+use crate::helpers::http::{metric, post_chunked, send_postback};
 use serde_json::Value;
 
 #[tokio::test]
@@ -35,8 +35,8 @@ async fn a_chunked_form_postback_is_settled_like_any_other() {
 async fn forwarded_for_counts_only_from_a_trusted_proxy() {
     for trusted in [false, true] {
         let app = spawn_app_with(|c| {
-            c.postback_address_rate = 1;
-            c.postback_address_burst = 2;
+            c.postbacks.address_rate = 1;
+            c.postbacks.address_burst = 2;
             if !trusted {
                 c.trusted_proxies = vec![];
             }
@@ -72,4 +72,38 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy() {
             assert_eq!(rows[0]["source_addr"], "127.0.0.1");
         }
     }
+}
+/// The postback writers commit at most `postbacks.batch_max` postbacks at
+/// once: their own limit, not the clicks'.
+#[tokio::test]
+async fn postback_commits_hold_at_most_the_postback_batch_max() {
+    let app = spawn_app_with(|c| {
+        c.clicks.batch_max = 1;
+        c.postbacks.batch_max = 2;
+    })
+    .await;
+    let site = app.add_site().await;
+    let base = app.postback_url(&site.id);
+    let requests: Vec<_> = (0..60)
+        .map(|i| {
+            let url = format!(
+                "{base}?sid=NoSuchClick{i}&amount=1&oid=batch-{i}&token={}",
+                site.secret
+            );
+            let http = app.http.clone();
+            tokio::spawn(async move { send_postback(http.get(url)).await })
+        })
+        .collect();
+    for request in requests {
+        let (status, body) = request.await.unwrap();
+        assert_eq!((status, body["status"].as_str()), (200, Some("unmatched")));
+    }
+    let metrics = app.metrics().await;
+    let commits = metric(&metrics, "affrank_postback_batch_size_count");
+    let small = metric(&metrics, "affrank_postback_batch_size_bucket{le=\"2\"}");
+    assert_eq!(small, commits, "a commit held more than 2 postbacks");
+    assert!(
+        commits < 60.0,
+        "60 concurrent postbacks took {commits} commits: batches of one, the clicks' limit"
+    );
 }
