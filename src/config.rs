@@ -141,11 +141,21 @@ impl Config {
         let file = file
             .map(Path::to_path_buf)
             .or_else(|| env("AFFRANK_CONFIG").map(PathBuf::from));
+        let mut layers = Vec::new();
         if let Some(path) = file {
-            config.apply(Self::read_file(&path)?);
+            layers.push(Self::read_file(&path)?);
         }
-        config.apply(Self::from_env(env)?);
-        config.apply(flags);
+        layers.push(Self::from_env(env)?);
+        layers.push(flags);
+        let public_url_set = layers.iter().any(|l| l.public_url.is_some());
+        for layer in layers {
+            config.apply(layer);
+        }
+        if !public_url_set {
+            // `serve --listen 127.0.0.1:9000` alone must hand out links and
+            // postback URLs on port 9000, not the default's 8787.
+            config.public_url = Self::url_of(config.listen);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -168,6 +178,18 @@ impl Config {
             ));
         }
         self.check_lower_bounds()
+    }
+
+    /// `http://` and the listening address, loopback for an unspecified one
+    /// (`0.0.0.0`, `::`).
+    fn url_of(listen: std::net::SocketAddr) -> Url {
+        let ip = match listen.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+            ip => ip,
+        };
+        let address = std::net::SocketAddr::new(ip, listen.port());
+        Url::parse(&format!("http://{address}")).expect("a socket address makes a URL")
     }
 
     /// Where rewritten links point unless a site sets its own tracking base.

@@ -3,8 +3,8 @@
 //! outside is parsed into a newtype before it reaches SQL or a log line.
 
 use rand::RngExt;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use rand::distr::Alphanumeric;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
 

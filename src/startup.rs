@@ -124,7 +124,8 @@ impl Application {
         })?;
         let spool =
             Arc::new(Spool::open(config.data_dir.join("spool")).context("cannot open the spool")?);
-        let metrics = Arc::new(Metrics::new().with_postback_outcomes(Outcome::ALL.map(Outcome::as_str)));
+        let metrics =
+            Arc::new(Metrics::new().with_postback_outcomes(Outcome::ALL.map(Outcome::as_str)));
         let health = Arc::new(Health::new());
         let (clicks, writers) = ClickWriter::start(
             pool.clone(),

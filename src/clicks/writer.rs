@@ -85,7 +85,11 @@ impl ClickBatches {
             sql::insert_new_clicks(&**client, &refs).await?;
             anyhow::Ok(())
         };
-        let records = || rows.iter().map(|r| SpoolRecord::encode(super::replay::KIND, r)).collect();
+        let records = || {
+            rows.iter()
+                .map(|r| SpoolRecord::encode(super::replay::KIND, r))
+                .collect()
+        };
         match commit_or_spool(&self.spool, &self.health, insert, records).await {
             Ok(Landed::Committed(())) => {
                 self.metrics.clicks_recorded.inc_by(rows.len() as u64);

@@ -394,3 +394,53 @@ fn the_variable_names_stay_as_released() {
         .collect();
     assert_eq!(names, released);
 }
+
+#[test]
+fn without_a_public_url_links_use_the_port_listened_on() {
+    let flags = Layer {
+        listen: Some("127.0.0.1:9311".parse().unwrap()),
+        ..Layer::default()
+    };
+    let config = Config::load_with(None, env(&[]), flags).unwrap();
+    assert_eq!(config.public_base(), "http://127.0.0.1:9311");
+
+    let everywhere = Config::load_with(
+        None,
+        env(&[("AFFRANK_LISTEN", "0.0.0.0:9312")]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        everywhere.public_base(),
+        "http://127.0.0.1:9312",
+        "an unspecified address is reached on loopback"
+    );
+    let v6 = Config::load_with(
+        None,
+        env(&[("AFFRANK_LISTEN", "[::]:9313")]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(v6.public_base(), "http://[::1]:9313");
+
+    let chosen = Config::load_with(
+        None,
+        env(&[
+            ("AFFRANK_LISTEN", "127.0.0.1:9314"),
+            ("AFFRANK_PUBLIC_URL", "https://go.example.com"),
+        ]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        chosen.public_base(),
+        "https://go.example.com",
+        "a public URL that was set wins"
+    );
+    assert_eq!(
+        Config::load_with(None, env(&[]), Layer::default())
+            .unwrap()
+            .public_base(),
+        "http://127.0.0.1:8787"
+    );
+}

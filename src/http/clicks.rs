@@ -15,9 +15,7 @@ use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::Response;
 
 /// GET /go/{link_id} (also HEAD)
-pub fn go(
-    state: AppState,
-) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+pub fn go(state: AppState) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("go" / String)
         .and(warp::get().or(warp::head()).unify())
         .and(warp::method())
@@ -25,7 +23,11 @@ pub fn go(
         .and(warp::addr::remote())
         .and(super::with_state(state))
         .then(
-            |link_id: String, method: Method, headers, peer: Option<std::net::SocketAddr>, state| {
+            |link_id: String,
+             method: Method,
+             headers,
+             peer: Option<std::net::SocketAddr>,
+             state| {
                 let request = ClickRequest {
                     link_id,
                     is_head: method == Method::HEAD,
@@ -38,7 +40,8 @@ pub fn go(
 }
 
 /// The request headers a click reads, and nothing more.
-fn click_headers() -> impl Filter<Extract = (ClickHeaders,), Error = std::convert::Infallible> + Copy {
+fn click_headers() -> impl Filter<Extract = (ClickHeaders,), Error = std::convert::Infallible> + Copy
+{
     optional_header("user-agent")
         .and(optional_header("referer"))
         .and(optional_header("x-forwarded-for"))

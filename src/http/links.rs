@@ -45,11 +45,7 @@ struct RewriteRequest {
 
 const MAX_KEYWORD_CHARS: usize = 200;
 
-async fn handle(
-    state: AppState,
-    key: Option<String>,
-    body: Bytes,
-) -> Result<impl Reply, ApiError> {
+async fn handle(state: AppState, key: Option<String>, body: Bytes) -> Result<impl Reply, ApiError> {
     let site = authenticate(&state, key).await?;
     let mut request = parse_request(&body)?;
     // Parsing megabytes of HTML (and compiling a site's rules) is CPU work:

@@ -4,8 +4,8 @@
 
 pub mod auth;
 pub mod body;
-pub mod client_addr;
 mod clicks;
+pub mod client_addr;
 pub mod filters;
 mod links;
 mod ops;

@@ -29,9 +29,7 @@ pub fn routes(
 }
 
 /// GET /api/v1/postbacks/{site_id} and POST (query string, form or JSON body)
-fn receive(
-    state: AppState,
-) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+fn receive(state: AppState) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     let limit = state.postback_max_body_bytes;
     let get = warp::get().map(|| ("GET", Bytes::new()));
     let post = warp::post().and(limited(limit)).map(|body| ("POST", body));

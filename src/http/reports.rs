@@ -23,11 +23,23 @@ pub fn routes(
     one(state.clone(), "summary", Report::Summary)
         .or(one(state.clone(), "timeseries", Report::Timeseries))
         .unify()
-        .or(one(state.clone(), Dimension::Keyword.name(), Report::List(Dimension::Keyword)))
+        .or(one(
+            state.clone(),
+            Dimension::Keyword.name(),
+            Report::List(Dimension::Keyword),
+        ))
         .unify()
-        .or(one(state.clone(), Dimension::Page.name(), Report::List(Dimension::Page)))
+        .or(one(
+            state.clone(),
+            Dimension::Page.name(),
+            Report::List(Dimension::Page),
+        ))
         .unify()
-        .or(one(state, Dimension::Link.name(), Report::List(Dimension::Link)))
+        .or(one(
+            state,
+            Dimension::Link.name(),
+            Report::List(Dimension::Link),
+        ))
         .unify()
 }
 

@@ -16,7 +16,9 @@ pub struct LinkCache {
 impl LinkCache {
     pub fn new(capacity: u64) -> Self {
         Self {
-            links: moka::future::Cache::builder().max_capacity(capacity).build(),
+            links: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .build(),
             generation: AtomicU64::new(0),
         }
     }
@@ -48,10 +50,7 @@ impl RulesCache {
         Self(moka::sync::Cache::builder().max_capacity(10_000).build())
     }
 
-    pub fn get_or_compile(
-        &self,
-        site: &crate::sites::Site,
-    ) -> Arc<super::CompiledRules> {
+    pub fn get_or_compile(&self, site: &crate::sites::Site) -> Arc<super::CompiledRules> {
         let key = (site.id.as_str().to_owned(), site.settings_version);
         self.0.get_with(key, || {
             Arc::new(super::CompiledRules::compile(&site.settings.link_rules))

@@ -549,12 +549,17 @@ mod tests {
     fn a_session_id_follows_the_one_rule_of_minted_ids() {
         let longest = "a".repeat(crate::ids::SessionId::MAX_LEN);
         assert_eq!(
-            query(&format!("clickid={longest}")).unwrap().session_id.as_str(),
+            query(&format!("clickid={longest}"))
+                .unwrap()
+                .session_id
+                .as_str(),
             longest
         );
         let minted = crate::ids::SessionId::mint();
         assert_eq!(
-            query(&format!("tid={}", minted.as_str())).unwrap().session_id,
+            query(&format!("tid={}", minted.as_str()))
+                .unwrap()
+                .session_id,
             minted
         );
         let e = query(&format!("clickid={longest}b")).unwrap_err();

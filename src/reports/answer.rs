@@ -18,7 +18,10 @@ use std::str::FromStr;
 pub enum Answer {
     Json(Value),
     /// `name` goes into the file name.
-    Csv { name: &'static str, text: String },
+    Csv {
+        name: &'static str,
+        text: String,
+    },
 }
 
 /// The validated query, read in the site's time zone.

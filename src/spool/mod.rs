@@ -457,7 +457,10 @@ mod tests {
         assert_eq!(back.decode::<Probe>().unwrap().session_id, "s7");
         let wrong = SpoolRecord::encode("probe", &serde_json::json!({"session_id": 3}));
         let e = wrong.decode::<Probe>().unwrap_err();
-        assert!(is_poison(&anyhow::Error::new(e)), "an undecodable record is set aside");
+        assert!(
+            is_poison(&anyhow::Error::new(e)),
+            "an undecodable record is set aside"
+        );
     }
 
     #[test]

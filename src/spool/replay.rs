@@ -151,7 +151,11 @@ async fn write_in_order(
         let (this, next) = rest.split_at(run);
         rest = next;
         let Some(replay) = replayers.0.get(&first.kind) else {
-            tracing::error!(kind = first.kind, records = run, "no replayer for this kind of spooled record; setting it aside");
+            tracing::error!(
+                kind = first.kind,
+                records = run,
+                "no replayer for this kind of spooled record; setting it aside"
+            );
             refused.extend(this.iter().cloned());
             continue;
         };

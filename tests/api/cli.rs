@@ -135,7 +135,8 @@ fn config_prints_the_defaults_and_the_table_even_when_the_environment_is_wrong()
         table.contains("| `AFFRANK_CLICK_WRITERS` | `[clicks]` `writers` |  | `2` |"),
         "{table}"
     );
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     assert!(
         readme.contains(table.trim()),
         "README.md's configuration table differs from the settings in the code: \

@@ -239,20 +239,23 @@ async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     let other = tempfile::tempdir().unwrap();
     let spool = Spool::open(other.path().join("spool")).unwrap();
     spool
-        .append(&[SpoolRecord::encode("click", &ClickRow {
-            session_id: SessionId::parse("LateClick0000000001").unwrap(),
-            site_id: SiteId::parse(&site.id).unwrap(),
-            link_id: LinkId::parse(&link).unwrap(),
-            clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
-            page_url: "https://blog.test/best-shoes/".into(),
-            keyword: Some("late keyword".into()),
-            keyword_source: Some("post_meta".into()),
-            network: Some("partnerize".into()),
-            referrer: None,
-            user_agent: Some(BROWSER_UA.into()),
-            visitor_hash: None,
-            is_bot: false,
-        })])
+        .append(&[SpoolRecord::encode(
+            "click",
+            &ClickRow {
+                session_id: SessionId::parse("LateClick0000000001").unwrap(),
+                site_id: SiteId::parse(&site.id).unwrap(),
+                link_id: LinkId::parse(&link).unwrap(),
+                clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
+                page_url: "https://blog.test/best-shoes/".into(),
+                keyword: Some("late keyword".into()),
+                keyword_source: Some("post_meta".into()),
+                network: Some("partnerize".into()),
+                referrer: None,
+                user_agent: Some(BROWSER_UA.into()),
+                visitor_hash: None,
+                is_bot: false,
+            },
+        )])
         .unwrap();
     drop(spool);
     let second = spawn_app_on(url, other, |_| {}).await;

@@ -210,20 +210,23 @@ async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
         .register_link(&site, "https://prf.hn/click/camref:1")
         .await;
     let click = |session: &str, user_agent: &str| {
-        SpoolRecord::encode("click", &ClickRow {
-            session_id: SessionId::parse(session).unwrap(),
-            site_id: SiteId::parse(&site.id).unwrap(),
-            link_id: LinkId::parse(&link).unwrap(),
-            clicked_at: chrono::Utc::now(),
-            page_url: "https://blog.test/best-shoes/".into(),
-            keyword: None,
-            keyword_source: None,
-            network: None,
-            referrer: None,
-            user_agent: Some(user_agent.into()),
-            visitor_hash: None,
-            is_bot: false,
-        })
+        SpoolRecord::encode(
+            "click",
+            &ClickRow {
+                session_id: SessionId::parse(session).unwrap(),
+                site_id: SiteId::parse(&site.id).unwrap(),
+                link_id: LinkId::parse(&link).unwrap(),
+                clicked_at: chrono::Utc::now(),
+                page_url: "https://blog.test/best-shoes/".into(),
+                keyword: None,
+                keyword_source: None,
+                network: None,
+                referrer: None,
+                user_agent: Some(user_agent.into()),
+                visitor_hash: None,
+                is_bot: false,
+            },
+        )
     };
     let dir = tempfile::tempdir().unwrap();
     let spool = std::sync::Arc::new(Spool::open(dir.path()).unwrap());
@@ -238,7 +241,9 @@ async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
 
     let metrics = std::sync::Arc::new(metrics);
     let replayers = affrank::startup::spool_replayers(metrics.clone());
-    let replayed = replay_once(&app.pool, &spool, &replayers, &metrics).await.unwrap();
+    let replayed = replay_once(&app.pool, &spool, &replayers, &metrics)
+        .await
+        .unwrap();
     assert_eq!(replayed, 3, "the whole segment is done with");
     assert_eq!(spool.pending(), 0);
     assert!(!spool.has_segments());
