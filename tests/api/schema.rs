@@ -4,7 +4,7 @@
 //! runner, renders it, and fails when the committed file differs.
 //! `scripts/schema` runs it with `AFFRANK_WRITE_SCHEMA=1` to rewrite the file.
 
-use crate::helpers::*;
+use crate::helpers::db::{create_database, database_url, drop_database};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
