@@ -170,8 +170,8 @@ impl Load {
             let Some(session) = self.click(n, &mut log).await else {
                 continue;
             };
-            if n % 8 == 0 {
-                let known_click = n % 40 != 0;
+            if n.is_multiple_of(8) {
+                let known_click = !n.is_multiple_of(40);
                 let postback = Postback {
                     transaction: format!("T{n:05}"),
                     session: if known_click {
@@ -183,7 +183,7 @@ impl Load {
                     post: n % 16 == 8,
                     known_click,
                 };
-                if n % 48 == 0 {
+                if n.is_multiple_of(48) {
                     let (mut first, mut second) = (Log::default(), Log::default());
                     tokio::join!(
                         self.postback(&postback, &mut first),
