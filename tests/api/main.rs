@@ -7,6 +7,7 @@ mod conflicts;
 mod corpus;
 mod embedded;
 mod helpers;
+mod multi;
 mod ops;
 mod pinned;
 mod postback_durability;

@@ -7,10 +7,12 @@
 //!   `cli_site_add`).
 //! - [`http`]: what requests and answers need: redirects, postbacks,
 //!   metrics, and bare sockets for what HTTP clients refuse to send.
+//! - [`nginx`]: Debian's nginx in front of several sidecars (`Nginx`).
 
 pub mod app;
 pub mod db;
 pub mod http;
+pub mod nginx;
 pub mod sidecar;
 
 /// Polls `check` until it holds; fails the test after a minute, naming `what`.

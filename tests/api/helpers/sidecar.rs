@@ -23,7 +23,16 @@ pub struct Sidecar {
 
 impl Sidecar {
     pub async fn start(envs: &[(&str, &str)], remove_database_url: bool, extra: &[&str]) -> Self {
-        let port = free_port();
+        Self::start_on(free_port(), envs, remove_database_url, extra).await
+    }
+
+    /// The same on `port`: a restart where the last one listened.
+    pub async fn start_on(
+        port: u16,
+        envs: &[(&str, &str)],
+        remove_database_url: bool,
+        extra: &[&str],
+    ) -> Self {
         let mut command = affrank_bin();
         command
             .args([
