@@ -44,8 +44,11 @@ pub struct Application {
     stop_replay: watch::Sender<bool>,
     chores: Chores,
     snapshot: std::path::PathBuf,
-    /// Dropped last: stops the embedded cluster when this process owns it.
+    /// Dropped after the writers: stops the embedded cluster when this
+    /// process owns it.
     database: Database,
+    /// Dropped last, once the spool is flushed and the cluster stopped.
+    serve_lock: ServeLock,
 }
 
 /// A PostgreSQL to talk to: the configured one, or the embedded cluster.
@@ -102,6 +105,17 @@ impl Drop for Database {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Both refusals come before anything is started, initialised or
+        // migrated: a second serve on this data directory would share its
+        // spool, and a port in use would fail only after all that work.
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+        let serve_lock = ServeLock::take(&config.data_dir)?;
+        let listener = bind(config.listen).await?;
         let database = Database::connect(&config).await?;
         let pool = db::pool(&database.url, config.database.pool_size)?;
         let migrated = match db::migrate(&pool).await {
@@ -116,12 +130,6 @@ impl Application {
             Err(e) => return Err(e),
         };
 
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
         let spool =
             Arc::new(Spool::open(config.data_dir.join("spool")).context("cannot open the spool")?);
         let metrics =
@@ -195,9 +203,6 @@ impl Application {
             config.postbacks.log_retention_days,
         );
 
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
         tracing::info!(address = %listener.local_addr()?, "affrank is listening");
         Ok(Self {
@@ -213,6 +218,7 @@ impl Application {
             chores,
             snapshot,
             database,
+            serve_lock,
         })
     }
 
@@ -257,7 +263,77 @@ impl Application {
         }
         self.state.pool.close();
         drop(self.database);
+        drop(self.serve_lock);
         tracing::info!("stopped");
+    }
+}
+
+/// The listener, bound first thing so that an address in use is said
+/// plainly, before the cluster is started or the database migrated.
+async fn bind(address: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "cannot listen on {address}: the address is already in use (by another affrank \
+                 serve or another program); stop that, or choose another address with --listen \
+                 or AFFRANK_LISTEN"
+            )
+        } else {
+            anyhow::anyhow!("cannot listen on {address}: {e}")
+        }
+    })
+}
+
+/// One `serve` per data directory: an exclusive `flock` on
+/// `DATA_DIR/serve.lock`, held for the process's life (the kernel lets go
+/// of it when the process ends, however it ends). Two serves on one
+/// directory would share its spool, its link snapshot and its embedded
+/// cluster. Other commands (`site add`, `migrate`, ...) do not take it.
+pub struct ServeLock {
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
+
+impl ServeLock {
+    pub fn take(data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        use std::io::{Read, Seek, Write};
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = data_dir.join("serve.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            // Never write through a planted symlink (serve may run as root).
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(mut lock) => {
+                // The holder's pid, only for the refusal below to name it.
+                lock.set_len(0)?;
+                lock.rewind()?;
+                write!(lock, "{}\n", std::process::id())?;
+                Ok(Self { _lock: lock })
+            }
+            Err((mut file, nix::errno::Errno::EWOULDBLOCK)) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = match holder.trim() {
+                    pid if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => {
+                        format!(" (pid {pid})")
+                    }
+                    _ => String::new(),
+                };
+                let dir = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+                anyhow::bail!(
+                    "another affrank serve{holder} is already running on the data directory {}; \
+                     stop it first, or give this one a data directory of its own with --data-dir \
+                     or AFFRANK_DATA_DIR",
+                    dir.display()
+                )
+            }
+            Err((_, e)) => anyhow::bail!("cannot lock {}: {e}", path.display()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod embedded;
 mod helpers;
 mod multi;
 mod ops;
+mod ownership;
 mod pinned;
 mod postback_durability;
 mod postbacks;
