@@ -71,8 +71,8 @@ enum Command {
         /// Days of traffic, ending on --end.
         #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3660))]
         days: u32,
-        /// The same seed gives the same data (run it once per site and seed:
-        /// session ids repeat).
+        /// The same seed gives the same traffic on any site (session ids
+        /// are the site's own); a seed already run on a site is refused.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// The last day of traffic, YYYY-MM-DD (UTC); default today.

@@ -5,7 +5,9 @@
 //! go in by binary COPY through the production tables (so the triggers keep
 //! the rollups exactly as they do for live traffic), in chunks, oldest
 //! first; status changes (approvals, rejections, reversals) are UPDATEs, as
-//! the postback code makes them. The same seed gives the same data.
+//! the postback code makes them. The same seed gives the same data, on any
+//! site: only the session ids are the site's own (they key `clicks` across
+//! sites), so every site can take the default seed.
 
 mod copy;
 pub mod model;
@@ -138,7 +140,22 @@ pub async fn run(pool: &Pool, options: &Options) -> anyhow::Result<Summary> {
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "blog.example".into());
+    // Transaction ids are `demo-{seed}-{n}`: a second run of one seed on one
+    // site would collide with the first halfway through its COPY.
+    let again = client
+        .query_opt(
+            "SELECT 1 FROM conversions WHERE site_id = $1 AND transaction_id = $2",
+            &[&site_id.as_str(), &format!("demo-{}-0", options.seed)],
+        )
+        .await?;
+    if again.is_some() {
+        anyhow::bail!(
+            "site {site_id} already has the demo data of --seed {}; run another seed",
+            options.seed
+        );
+    }
     let mut rng = StdRng::seed_from_u64(options.seed);
+    let sessions = SessionSalt::of(&site_id);
     let mut summary = Summary::default();
 
     let links: Vec<Vec<model::DemoLink>> = (0..KEYWORDS)
@@ -170,7 +187,7 @@ pub async fn run(pool: &Pool, options: &Options) -> anyhow::Result<Summary> {
             let at = slice_start
                 + Duration::milliseconds(rng.random_range(0..slice.num_milliseconds().max(1)));
             let is_bot = rng.random_bool(BOT_SHARE);
-            let row = click_row(&mut rng, &site_id, link, at, is_bot);
+            let row = click_row(&mut rng, &sessions, &site_id, link, at, is_bot);
             if !is_bot && rng.random_bool(options.conversion_rate) {
                 conversions.push(conversion(
                     &mut rng,
@@ -194,15 +211,11 @@ pub async fn run(pool: &Pool, options: &Options) -> anyhow::Result<Summary> {
     let unmatched = (conversions.len() / 100).max(1);
     for _ in 0..unmatched {
         let at = start_at + Duration::seconds(rng.random_range(0..span.num_seconds().max(1)));
-        let session: String = (&mut rng)
-            .sample_iter(Alphanumeric)
-            .take(20)
-            .map(char::from)
-            .collect();
+        let session = sessions.session_id(&mut rng);
         let mut c = conversion_at(
             &mut rng,
             &site,
-            &session,
+            session.as_str(),
             at,
             options.seed,
             conversions.len(),
@@ -290,21 +303,51 @@ async fn insert_links(
 const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const BOT: &str = "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)";
 
+/// Session ids key `clicks` across every site, so two sites filled with
+/// one seed must not share them. The draws stay the seed's (one seed gives
+/// the same traffic and figures on any site); each character is then
+/// shifted by an offset of the site's own. A shift is one-to-one, so ids
+/// stay as distinct within a site as they were drawn, and another site's
+/// ids are another permutation.
+struct SessionSalt([u8; 20]);
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+impl SessionSalt {
+    fn of(site: &SiteId) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(site.as_str().as_bytes());
+        Self(std::array::from_fn(|i| digest[i] % 62))
+    }
+
+    fn session_id(&self, rng: &mut StdRng) -> SessionId {
+        let id: String = rng
+            .sample_iter(Alphanumeric)
+            .take(self.0.len())
+            .zip(self.0)
+            .map(|(drawn, shift)| {
+                let at = match drawn {
+                    b'0'..=b'9' => drawn - b'0',
+                    b'A'..=b'Z' => drawn - b'A' + 10,
+                    _ => drawn - b'a' + 36,
+                };
+                char::from(BASE62[usize::from((at + shift) % 62)])
+            })
+            .collect();
+        SessionId::parse(&id).expect("20 alphanumerics")
+    }
+}
+
 fn click_row(
     rng: &mut StdRng,
+    sessions: &SessionSalt,
     site_id: &SiteId,
     link: &model::DemoLink,
     at: DateTime<Utc>,
     is_bot: bool,
 ) -> ClickRow {
     ClickRow {
-        session_id: SessionId::parse(
-            &rng.sample_iter(Alphanumeric)
-                .take(20)
-                .map(char::from)
-                .collect::<String>(),
-        )
-        .expect("20 alphanumerics"),
+        session_id: sessions.session_id(rng),
         site_id: site_id.clone(),
         link_id: LinkId::from_trusted(link.id.clone()),
         clicked_at: at,
@@ -389,5 +432,28 @@ fn conversion_at(
         is_lead,
         received_at,
         click: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(site: &SiteId, seed: u64) -> Vec<String> {
+        let salt = SessionSalt::of(site);
+        let mut rng = StdRng::seed_from_u64(seed);
+        (0..1000)
+            .map(|_| salt.session_id(&mut rng).as_str().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn one_seed_gives_each_site_session_ids_of_its_own() {
+        let (a, b) = (SiteId::mint(), SiteId::mint());
+        assert_eq!(ids(&a, 1), ids(&a, 1), "the same seed, the same ids");
+        let of_a: std::collections::HashSet<_> = ids(&a, 1).into_iter().collect();
+        assert_eq!(of_a.len(), 1000);
+        assert!(ids(&b, 1).iter().all(|id| !of_a.contains(id)));
+        assert!(of_a.iter().all(|id| id.len() == 20 && SessionId::parse(id).is_ok()));
     }
 }

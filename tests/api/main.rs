@@ -5,6 +5,7 @@ mod cli;
 mod clicks;
 mod conflicts;
 mod corpus;
+mod demo;
 mod embedded;
 mod helpers;
 mod multi;
