@@ -12,6 +12,7 @@ pub mod params;
 pub mod replay;
 pub mod sites;
 pub mod sql;
+pub mod symbols;
 pub mod writer;
 
 use crate::ids::SessionId;

@@ -6,6 +6,7 @@
 //! thrown), and `RawParams::validate` then says what is wrong, naming the
 //! parameter, only to a caller whose token was right.
 
+use super::symbols::Symbol;
 use crate::ids::SessionId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -31,16 +32,27 @@ impl ParamError {
     }
 }
 
-/// What was sent: lower-cased names, values as text, in arrival order.
+/// What was sent: names (lower-cased, and as sent), values as text, in
+/// arrival order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RawParams {
-    pairs: Vec<(String, String)>,
+    pairs: Vec<Pair>,
     /// Tokens sent after the first `MAX_PARAMS` pairs: not kept as pairs
     /// (nor logged), but still compared, so `token` never depends on where
     /// in the request the token was.
     late_token: LateToken,
     /// The first thing that could not be read at all.
     problem: Option<ParamError>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Pair {
+    /// Lower-cased: what names are matched on, and the postback log's key.
+    name: String,
+    /// As sent (`Payout`), for an error to name the parameter the network
+    /// sent, not one it did not.
+    sent: String,
+    value: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -140,8 +152,8 @@ impl RawParams {
         }
     }
 
-    fn push(&mut self, name: String, value: String) {
-        let name = name.to_lowercase();
+    fn push(&mut self, sent: String, value: String) {
+        let name = sent.to_lowercase();
         if self.pairs.len() >= MAX_PARAMS {
             self.fail(ParamError::new(
                 "request",
@@ -156,7 +168,7 @@ impl RawParams {
             }
             return;
         }
-        self.pairs.push((name, value));
+        self.pairs.push(Pair { name, sent, value });
     }
 
     fn fail(&mut self, error: ParamError) {
@@ -174,7 +186,7 @@ impl RawParams {
             match (name, value) {
                 (Ok(name), Ok(value)) => self.push(name, value),
                 (Ok(name), Err(())) => {
-                    self.fail(ParamError::new(name.to_lowercase(), "not valid UTF-8"));
+                    self.fail(ParamError::new(name.clone(), "not valid UTF-8"));
                     // Kept so a token can still be read, but never validated.
                     self.push(name, String::new());
                 }
@@ -208,7 +220,7 @@ impl RawParams {
                 Ok(serde_json::Value::Null) => continue,
                 _ => {
                     self.fail(ParamError::new(
-                        name.to_lowercase(),
+                        name.clone(),
                         "must be a string, a number or a boolean",
                     ));
                     continue;
@@ -234,7 +246,7 @@ impl RawParams {
     /// Every pair with the token masked, for the postback log.
     pub fn for_log(&self) -> serde_json::Value {
         let mut map = serde_json::Map::new();
-        for (name, value) in &self.pairs {
+        for Pair { name, value, .. } in &self.pairs {
             let shown = if TOKEN.contains(&name.as_str()) {
                 "***".to_owned()
             } else {
@@ -251,11 +263,12 @@ impl RawParams {
         serde_json::Value::Object(map)
     }
 
+    /// Each pair of one meaning: its name as sent, and its value.
     fn values<'a>(&'a self, names: &'a [&str]) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.pairs
             .iter()
-            .filter(move |(name, _)| names.contains(&name.as_str()))
-            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .filter(move |pair| names.contains(&pair.name.as_str()))
+            .map(|pair| (pair.sent.as_str(), pair.value.as_str()))
     }
 
     /// The one value of a meaning, trimmed; `None` when absent or empty.
@@ -265,7 +278,7 @@ impl RawParams {
         let mut found: Option<(&'a str, &'a str)> = None;
         for (name, value) in self.values(names) {
             let value = value.trim();
-            if value.is_empty() && !AMOUNT.contains(&name) {
+            if value.is_empty() && names != AMOUNT {
                 continue;
             }
             match found {
@@ -314,7 +327,8 @@ impl RawParams {
             None => None,
             Some((name, text)) => {
                 check_not_macro(name, text)?;
-                Some(parse_amount(text).map_err(|m| ParamError::new(name, m))?)
+                let money = parse_money(text).map_err(|m| ParamError::new(name, m))?;
+                Some((name, money))
             }
         };
         let transaction_id = match self.one(TRANSACTION_ID)? {
@@ -336,6 +350,19 @@ impl RawParams {
                     ));
                 }
                 Some(text.to_ascii_uppercase())
+            }
+        };
+        // A currency symbol before the amount names the currency: it fills
+        // in an absent `currency` and must agree with a present one, so the
+        // amount is never counted in a currency it was not sent in.
+        let (amount, currency) = match amount {
+            None => (None, currency),
+            Some((_, (amount, None))) => (Some(amount), currency),
+            Some((name, (amount, Some(symbol)))) => {
+                let meant = symbol
+                    .currency(currency.as_deref())
+                    .map_err(|m| ParamError::new(name, m))?;
+                (Some(amount), Some(meant.to_owned()))
             }
         };
         let event = match self.one(EVENT)? {
@@ -422,15 +449,15 @@ fn check_text(name: &str, value: &str) -> Result<(), ParamError> {
     Ok(())
 }
 
-/// Currency symbols a network may put before the amount.
-const SYMBOLS: &[&str] = &[
-    "US$", "A$", "C$", "NZ$", "R$", "$", "€", "£", "¥", "₹", "₩", "₽", "₺", "₪", "฿", "₫", "₱",
-    "zł", "kr", "CHF",
-];
-
-/// `12.50`, ` 12.50 `, `+12.50`, `$12.50`, `+$12.50`: yes.
-/// `12,50`, `1e3`, `NaN`, `-5`, ``: no, with the reason.
+/// The amount alone; its currency symbol, if any, is `parse_money`'s.
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
+    parse_money(text).map(|(amount, _)| amount)
+}
+
+/// `12.50`, ` 12.50 `, `+12.50`, `$12.50`, `+$12.50`: yes, with the
+/// currency symbol written before the digits (see `symbols`).
+/// `12,50`, `1e3`, `NaN`, `-5`, ``: no, with the reason.
+pub fn parse_money(text: &str) -> Result<(Decimal, Option<&'static Symbol>), String> {
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(
@@ -441,8 +468,9 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
         return Err("must not be negative: report a refund with status=reversed".into());
     }
     rest = rest.strip_prefix('+').unwrap_or(rest);
-    if let Some(symbol) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
-        rest = rest[symbol.len()..].trim_start();
+    let symbol = Symbol::at_start_of(rest);
+    if let Some(symbol) = symbol {
+        rest = rest[symbol.text.len()..].trim_start();
     }
     rest = rest.strip_prefix('+').unwrap_or(rest);
     let (whole, fraction) = match rest.split_once('.') {
@@ -458,7 +486,8 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     if whole.trim_start_matches('0').len() > 15 || fraction.is_some_and(|f| f.len() > 10) {
         return Err("out of range: at most 15 digits before the dot and 10 after".into());
     }
-    Decimal::from_str(rest).map_err(|e| format!("{text:?}: {e}"))
+    let amount = Decimal::from_str(rest).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok((amount, symbol))
 }
 
 /// `+` is a space and `%XX` a byte; the result must be UTF-8.
@@ -596,6 +625,48 @@ mod tests {
             (bad.parameter.as_str(), bad.message.as_str()),
             ("event", "not valid UTF-8")
         );
+    }
+
+    #[test]
+    fn errors_name_the_parameter_as_it_was_sent() {
+        assert_eq!(query("sid=a&Payout=12,50").unwrap_err().parameter, "Payout");
+        assert_eq!(query("SubID=a-b").unwrap_err().parameter, "SubID");
+        assert_eq!(query("sid=a&Status=maybe").unwrap_err().parameter, "Status");
+        let conflict = query("sid=a&Amount=1&PAYOUT=2").unwrap_err();
+        assert_eq!(conflict.parameter, "PAYOUT");
+        assert!(conflict.message.contains("Amount=\"1\""), "{}", conflict.message);
+        let mut json = RawParams::default();
+        json.add_body(Some("application/json"), br#"{"clickId":"a","Payout":[1]}"#);
+        assert_eq!(json.validate().unwrap_err().parameter, "Payout");
+        // The log keeps its lower-cased keys.
+        assert!(RawParams::from_query(b"Payout=1").for_log().get("payout").is_some());
+    }
+
+    #[test]
+    fn a_currency_symbol_names_the_currency_or_is_refused() {
+        let p = query("sid=a&amount=€12.50").unwrap();
+        assert_eq!((p.amount.unwrap().to_string(), p.currency.as_deref()), ("12.50".into(), Some("EUR")));
+        for (q, currency) in [
+            ("sid=a&payout=£3", "GBP"),
+            ("sid=a&payout=$5", "USD"),
+            ("sid=a&payout=¥100", "JPY"),
+            ("sid=a&payout=$5&currency=cad", "CAD"),
+            ("sid=a&payout=€5&currency=EUR", "EUR"),
+            ("sid=a&payout=%2B%245", "USD"),
+        ] {
+            assert_eq!(query(q).unwrap().currency.as_deref(), Some(currency), "{q}");
+        }
+        for (q, parameter) in [
+            ("sid=a&amount=€12.50&currency=USD", "amount"),
+            ("sid=a&Commission=$5&currency=EUR", "Commission"),
+            ("sid=a&payout=kr5", "payout"),
+        ] {
+            let e = query(q).unwrap_err();
+            assert_eq!(e.parameter, parameter, "{q}: {e}");
+        }
+        // Without a symbol, the currency is what was sent (or none).
+        assert_eq!(query("sid=a&amount=5").unwrap().currency, None);
+        assert_eq!(query("sid=a&amount=5&currency=eur").unwrap().currency.as_deref(), Some("EUR"));
     }
 
     #[test]

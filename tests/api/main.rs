@@ -13,6 +13,7 @@ mod ops;
 mod ownership;
 mod pinned;
 mod postback_durability;
+mod postback_params;
 mod postbacks;
 mod reports;
 mod rewrite;
