@@ -454,6 +454,9 @@ mod tests {
         let of_a: std::collections::HashSet<_> = ids(&a, 1).into_iter().collect();
         assert_eq!(of_a.len(), 1000);
         assert!(ids(&b, 1).iter().all(|id| !of_a.contains(id)));
-        assert!(of_a.iter().all(|id| id.len() == 20 && SessionId::parse(id).is_ok()));
+        assert!(
+            of_a.iter()
+                .all(|id| id.len() == 20 && SessionId::parse(id).is_ok())
+        );
     }
 }

@@ -634,18 +634,30 @@ mod tests {
         assert_eq!(query("sid=a&Status=maybe").unwrap_err().parameter, "Status");
         let conflict = query("sid=a&Amount=1&PAYOUT=2").unwrap_err();
         assert_eq!(conflict.parameter, "PAYOUT");
-        assert!(conflict.message.contains("Amount=\"1\""), "{}", conflict.message);
+        assert!(
+            conflict.message.contains("Amount=\"1\""),
+            "{}",
+            conflict.message
+        );
         let mut json = RawParams::default();
         json.add_body(Some("application/json"), br#"{"clickId":"a","Payout":[1]}"#);
         assert_eq!(json.validate().unwrap_err().parameter, "Payout");
         // The log keeps its lower-cased keys.
-        assert!(RawParams::from_query(b"Payout=1").for_log().get("payout").is_some());
+        assert!(
+            RawParams::from_query(b"Payout=1")
+                .for_log()
+                .get("payout")
+                .is_some()
+        );
     }
 
     #[test]
     fn a_currency_symbol_names_the_currency_or_is_refused() {
         let p = query("sid=a&amount=€12.50").unwrap();
-        assert_eq!((p.amount.unwrap().to_string(), p.currency.as_deref()), ("12.50".into(), Some("EUR")));
+        assert_eq!(
+            (p.amount.unwrap().to_string(), p.currency.as_deref()),
+            ("12.50".into(), Some("EUR"))
+        );
         for (q, currency) in [
             ("sid=a&payout=£3", "GBP"),
             ("sid=a&payout=$5", "USD"),
@@ -666,7 +678,13 @@ mod tests {
         }
         // Without a symbol, the currency is what was sent (or none).
         assert_eq!(query("sid=a&amount=5").unwrap().currency, None);
-        assert_eq!(query("sid=a&amount=5&currency=eur").unwrap().currency.as_deref(), Some("EUR"));
+        assert_eq!(
+            query("sid=a&amount=5&currency=eur")
+                .unwrap()
+                .currency
+                .as_deref(),
+            Some("EUR")
+        );
     }
 
     #[test]

@@ -75,13 +75,18 @@ impl Symbol {
     /// `currency` parameter (ISO 4217, upper case) if one was sent.
     pub fn currency(&self, sent: Option<&str>) -> Result<&'static str, String> {
         match (sent, self.default) {
-            (Some(code), _) => self.means.iter().copied().find(|c| *c == code).ok_or_else(|| {
-                format!(
-                    "the amount is written in {} ({}), but currency={code}: send one currency",
-                    self.text,
-                    self.means.join(", ")
-                )
-            }),
+            (Some(code), _) => self
+                .means
+                .iter()
+                .copied()
+                .find(|c| *c == code)
+                .ok_or_else(|| {
+                    format!(
+                        "the amount is written in {} ({}), but currency={code}: send one currency",
+                        self.text,
+                        self.means.join(", ")
+                    )
+                }),
             (None, Some(default)) => Ok(default),
             (None, None) => Err(format!(
                 "{} may be {}: send currency too",
@@ -97,7 +102,9 @@ mod tests {
     use super::*;
 
     fn currency_of(amount: &str, sent: Option<&str>) -> Result<&'static str, String> {
-        Symbol::at_start_of(amount).expect("a symbol").currency(sent)
+        Symbol::at_start_of(amount)
+            .expect("a symbol")
+            .currency(sent)
     }
 
     #[test]
@@ -116,7 +123,11 @@ mod tests {
             ("CHF 5", "CHF"),
         ] {
             assert_eq!(currency_of(amount, None), Ok(currency), "{amount}");
-            assert_eq!(currency_of(amount, Some(currency)), Ok(currency), "{amount}");
+            assert_eq!(
+                currency_of(amount, Some(currency)),
+                Ok(currency),
+                "{amount}"
+            );
         }
     }
 
@@ -127,7 +138,10 @@ mod tests {
         assert_eq!(currency_of("¥5", Some("CNY")), Ok("CNY"));
         assert_eq!(currency_of("kr5", Some("SEK")), Ok("SEK"));
         let e = currency_of("kr5", None).unwrap_err();
-        assert!(e.contains("SEK, NOK, DKK, ISK") && e.contains("send currency"), "{e}");
+        assert!(
+            e.contains("SEK, NOK, DKK, ISK") && e.contains("send currency"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -141,7 +155,10 @@ mod tests {
             ("¥100", "USD"),
         ] {
             let e = currency_of(amount, Some(sent)).unwrap_err();
-            assert!(e.contains(&format!("currency={sent}")), "{amount} {sent}: {e}");
+            assert!(
+                e.contains(&format!("currency={sent}")),
+                "{amount} {sent}: {e}"
+            );
         }
     }
 

@@ -4,7 +4,15 @@ use crate::helpers::*;
 
 fn demo_data(url: &str, site: &str, seed: &str) -> std::process::Output {
     affrank_bin()
-        .args(["demo-data", "--site", site, "--clicks", "3000", "--days", "30"])
+        .args([
+            "demo-data",
+            "--site",
+            site,
+            "--clicks",
+            "3000",
+            "--days",
+            "30",
+        ])
         .args(["--end", "2024-06-30", "--seed", seed])
         .env("DATABASE_URL", url)
         .output()
@@ -25,7 +33,15 @@ async fn two_sites_take_the_default_seed_and_get_the_same_figures() {
 
     for site in [a, b] {
         let out = affrank_bin()
-            .args(["demo-data", "--site", site, "--clicks", "3000", "--days", "30"])
+            .args([
+                "demo-data",
+                "--site",
+                site,
+                "--clicks",
+                "3000",
+                "--days",
+                "30",
+            ])
             .args(["--end", "2024-06-30"])
             .env("DATABASE_URL", &url)
             .output()
@@ -84,9 +100,17 @@ async fn two_sites_take_the_default_seed_and_get_the_same_figures() {
         "{stderr}"
     );
     let other = demo_data(&url, a, "2");
-    assert!(other.status.success(), "{}", String::from_utf8_lossy(&other.stderr));
+    assert!(
+        other.status.success(),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
     assert_eq!(
-        query_count(&url, &format!("SELECT count(*) FROM clicks WHERE site_id = '{a}'")).await,
+        query_count(
+            &url,
+            &format!("SELECT count(*) FROM clicks WHERE site_id = '{a}'")
+        )
+        .await,
         Some(6000)
     );
     drop_database(name);

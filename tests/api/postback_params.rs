@@ -64,7 +64,10 @@ async fn a_currency_symbol_is_the_amounts_currency_never_the_sites() {
 
     // A symbol that contradicts `currency` is refused, naming the amount as sent.
     for (query, parameter) in [
-        ("sid=G&Commission=%E2%82%AC5&currency=USD&oid=7", "Commission"),
+        (
+            "sid=G&Commission=%E2%82%AC5&currency=USD&oid=7",
+            "Commission",
+        ),
         ("sid=H&amount=%245&currency=EUR&oid=8", "amount"),
         ("sid=I&payout=kr5&oid=9", "payout"),
     ] {
@@ -76,7 +79,10 @@ async fn a_currency_symbol_is_the_amounts_currency_never_the_sites() {
         );
     }
     let (_, body) = app
-        .postback(&site.id, &format!("sid=H&amount=%245&currency=EUR&token={t}"))
+        .postback(
+            &site.id,
+            &format!("sid=H&amount=%245&currency=EUR&token={t}"),
+        )
         .await;
     assert!(
         body["message"].as_str().unwrap().contains("currency=EUR"),
@@ -138,7 +144,11 @@ async fn a_refusal_names_the_parameter_as_it_was_sent() {
             .json(&json!({"ClickId": "abc", "Payout": "1e3", "Token": t})),
     )
     .await;
-    assert_eq!((status, body["parameter"].as_str()), (400, Some("Payout")), "{body}");
+    assert_eq!(
+        (status, body["parameter"].as_str()),
+        (400, Some("Payout")),
+        "{body}"
+    );
     // The log keeps its names lower-cased, the token masked.
     let logged: Value = app
         .pool
@@ -152,5 +162,8 @@ async fn a_refusal_names_the_parameter_as_it_was_sent() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(logged, json!({"clickid": "abc", "payout": "1e3", "token": "***"}));
+    assert_eq!(
+        logged,
+        json!({"clickid": "abc", "payout": "1e3", "token": "***"})
+    );
 }
