@@ -1,14 +1,16 @@
 //! Background chores, in one place, each with a handle that shutdown stops:
 //! migrating once an unreachable database answers, sealing report weeks,
 //! folding pending clicks, warming and saving the link cache, matching late
-//! clicks, pruning the postback log. Each is idempotent and safe to stop
-//! at any point (a stopped transaction rolls back).
+//! clicks, pruning the postback log, forgetting removed sites' links. Each
+//! is idempotent and safe to stop at any point (a stopped transaction
+//! rolls back).
 
 use crate::db;
 use crate::links::cache::LinkCache;
 use crate::links::snapshot;
 use crate::links::sql::recent_links;
 use crate::postbacks::sql as postback_sql;
+use crate::sites::admin as site_admin;
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
 use std::future::Future;
@@ -63,6 +65,7 @@ pub fn start(
             }
             warm_link_cache(&pool, &links, link_cache_capacity).await;
             tokio::join!(
+                forget_removed_sites(&pool, &links),
                 crate::reports::sealer::run(pool.clone()),
                 crate::reports::fold::run(pool.clone()),
                 prune_postback_log(&pool, &metrics, postback_log_retention_days),
@@ -130,6 +133,40 @@ pub async fn save_snapshot(links: &LinkCache, path: &std::path::Path) -> std::io
     tokio::task::spawn_blocking(move || snapshot::save(&path, &links))
         .await
         .map_err(std::io::Error::other)?
+}
+
+/// `affrank site remove` runs in another process. Within seconds, this
+/// serve drops the removed site's links from its memory (and so from its
+/// snapshot), so `/go/` answers 404 for them instead of redirecting for
+/// ever, and deletes the clicks it recorded for them meanwhile. A site is
+/// forgotten only when the database says it is gone, never for want of an
+/// answer.
+async fn forget_removed_sites(pool: &Pool, links: &LinkCache) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        let cached = links.site_ids();
+        if cached.is_empty() {
+            continue;
+        }
+        let forgotten = async {
+            let client = pool.get().await?;
+            let gone = site_admin::removed_among(&client, &cached).await?;
+            if gone.is_empty() {
+                return anyhow::Ok(None);
+            }
+            let links = links.forget_sites(&gone).await;
+            let clicks = site_admin::delete_clicks_of_removed(&client, &gone).await?;
+            anyhow::Ok(Some((gone, links, clicks)))
+        };
+        match forgotten.await {
+            Ok(None) => {}
+            Ok(Some((sites, links, clicks))) => {
+                tracing::info!(?sites, links, clicks, "forgot the links of removed sites")
+            }
+            Err(e) => tracing::debug!(error = %e, "removed sites not checked this time"),
+        }
+    }
 }
 
 /// Deletes postback log rows older than the retention, once an hour.

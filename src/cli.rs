@@ -1,5 +1,7 @@
 //! The `affrank` command line.
 
+mod site_admin;
+
 use crate::config::{Config, Layer, markdown_table};
 use crate::db;
 use crate::ids::{ApiKey, SiteId, mint_postback_secret};
@@ -103,6 +105,43 @@ enum SiteCommand {
         #[arg(long)]
         public_url: Option<Url>,
     },
+    /// List every site: id, name, URL, currency, when it was created, its
+    /// clicks (bots included) and conversions (any status).
+    List {
+        /// Print one JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a new API key, shown once; the old one stops working at once.
+    /// With --postback-secret, a new postback secret instead, the old one
+    /// still taken for --grace-days so networks keep working meanwhile.
+    RotateKey {
+        #[arg(long)]
+        site: String,
+        /// Rotate the postback secret instead of the API key.
+        #[arg(long)]
+        postback_secret: bool,
+        /// Days the old postback secret is still taken (0: not at all).
+        #[arg(long, default_value_t = 14, requires = "postback_secret",
+              value_parser = clap::value_parser!(u32).range(0..=365))]
+        grace_days: u32,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Base URL for the postback URL (default: the site's tracking URL,
+        /// else the public URL).
+        #[arg(long)]
+        public_url: Option<Url>,
+    },
+    /// Delete a site with all its data (links, clicks, conversions, postback
+    /// log, reports), after you type its id to confirm.
+    Remove {
+        #[arg(long)]
+        site: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -136,7 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         flags.public_url = public_url.clone();
     }
     if let Command::Site {
-        command: SiteCommand::Add { public_url, .. },
+        command: SiteCommand::Add { public_url, .. } | SiteCommand::RotateKey { public_url, .. },
     } = &cli.command
     {
         flags.public_url = public_url.clone();
@@ -218,6 +257,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             with_database(&config, |pool| async move {
                 db::migrate(&pool).await?;
                 add_site(&pool, &base, &name, &url, &currency, json).await
+            })
+            .await
+        }
+        Command::Site {
+            command: SiteCommand::List { json },
+        } => {
+            with_database(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                site_admin::list(&pool, json).await
+            })
+            .await
+        }
+        Command::Site {
+            command:
+                SiteCommand::RotateKey {
+                    site,
+                    postback_secret,
+                    grace_days,
+                    json,
+                    ..
+                },
+        } => {
+            let base = config.public_base();
+            with_database(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                if postback_secret {
+                    site_admin::rotate_postback_secret(&pool, &base, &site, grace_days, json).await
+                } else {
+                    site_admin::rotate_api_key(&pool, &site, json).await
+                }
+            })
+            .await
+        }
+        Command::Site {
+            command: SiteCommand::Remove { site, yes },
+        } => {
+            with_database(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                site_admin::remove(&pool, &site, yes).await
             })
             .await
         }

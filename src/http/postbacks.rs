@@ -11,7 +11,7 @@ use super::with_state;
 use crate::error::ApiError;
 use crate::postbacks::limits::RetryAfter;
 use crate::postbacks::params::{PostbackParams, RawParams};
-use crate::postbacks::sites::{Lookup, PostbackSite};
+use crate::postbacks::sites::{Lookup, PostbackSite, SecretUsed};
 use crate::postbacks::sql::{click_exists, recent_log};
 use crate::postbacks::{NewConversion, Outcome, PostbackRecord, Settled};
 use bytes::Bytes;
@@ -131,7 +131,14 @@ async fn settle_request(state: AppState, request: PostbackRequest) -> Response {
         }
         Lookup::Unavailable => return unavailable(),
     };
-    if !raw.token().is_some_and(|t| site.token_matches(t)) {
+    let used = raw.token().and_then(|t| site.check_token(t, Utc::now()));
+    if used == Some(SecretUsed::Previous)
+        && let Some(token) = record.params.get_mut("token")
+    {
+        // The log shows which networks still send the rotated-out secret.
+        *token = json!("*** (previous secret)");
+    }
+    if used.is_none() {
         return refuse(
             &state,
             record,

@@ -39,6 +39,33 @@ impl LinkCache {
     pub fn all(&self) -> Vec<Arc<LinkTarget>> {
         self.links.iter().map(|(_, link)| link).collect()
     }
+
+    /// The sites the cached links belong to.
+    pub fn site_ids(&self) -> Vec<String> {
+        let ids: std::collections::BTreeSet<String> = self
+            .links
+            .iter()
+            .map(|(_, link)| link.site_id.as_str().to_owned())
+            .collect();
+        ids.into_iter().collect()
+    }
+
+    /// Drops every link of these sites (removed ones); how many it dropped.
+    pub async fn forget_sites(&self, sites: &[String]) -> usize {
+        let doomed: Vec<Arc<String>> = self
+            .links
+            .iter()
+            .filter(|(_, link)| sites.iter().any(|s| s == link.site_id.as_str()))
+            .map(|(id, _)| id)
+            .collect();
+        for id in &doomed {
+            self.links.invalidate(id.as_str()).await;
+        }
+        if !doomed.is_empty() {
+            self.generation.fetch_add(1, Ordering::Relaxed);
+        }
+        doomed.len()
+    }
 }
 
 /// Compiled link rules per (site, settings version): compiling a site's

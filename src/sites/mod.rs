@@ -1,8 +1,10 @@
-//! Sites: creation (CLI), their settings and how they change, and the
-//! lookups authentication goes through.
+//! Sites: creation (CLI), their settings and how they change, the
+//! lookups authentication goes through, and their administration (list,
+//! key rotation, removal: `admin`).
 
+pub mod admin;
 pub mod model;
 pub mod settings;
 pub mod sql;
 
-pub use model::{LinkRule, RelPolicy, RuleKind, Site, SiteSettings};
+pub use model::{LinkRule, PreviousSecret, RelPolicy, RuleKind, Site, SiteSettings};

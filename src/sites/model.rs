@@ -13,8 +13,18 @@ use std::str::FromStr;
 pub struct Site {
     pub id: SiteId,
     pub postback_secret: String,
+    /// The secret before the last rotation, still taken until it expires.
+    pub previous_secret: Option<PreviousSecret>,
     pub settings_version: i32,
     pub settings: SiteSettings,
+}
+
+/// A rotated-out postback secret: only its SHA-256 is kept (it is compared,
+/// never shown), with the end of its grace period.
+#[derive(Clone, Debug)]
+pub struct PreviousSecret {
+    pub digest: Vec<u8>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

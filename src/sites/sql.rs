@@ -1,6 +1,6 @@
 //! One small function per query, each taking whatever client it is given.
 
-use super::model::{LinkRule, RelPolicy, Site, SiteSettings};
+use super::model::{LinkRule, PreviousSecret, RelPolicy, Site, SiteSettings};
 use crate::ids::SiteId;
 use deadpool_postgres::GenericClient;
 use rust_decimal::Decimal;
@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use tokio_postgres::Row;
 
 const SITE_COLUMNS: &str = "id, postback_secret, settings_version, name, url, currency, time_zone, \
-     tracking_base_url, rel_policy, exclude_bots, link_rules, currency_rates";
+     tracking_base_url, rel_policy, exclude_bots, link_rules, currency_rates, \
+     previous_postback_secret_hash, previous_secret_expires_at";
 
 #[tracing::instrument(skip(client, api_key_hash, postback_secret, settings))]
 pub async fn insert_site(
@@ -110,6 +111,13 @@ fn site_from_row(row: Row) -> Result<Site, tokio_postgres::Error> {
     Ok(Site {
         id: SiteId::from_trusted(row.try_get("id")?),
         postback_secret: row.try_get("postback_secret")?,
+        previous_secret: match (
+            row.try_get("previous_postback_secret_hash")?,
+            row.try_get("previous_secret_expires_at")?,
+        ) {
+            (Some(digest), Some(expires_at)) => Some(PreviousSecret { digest, expires_at }),
+            _ => None,
+        },
         settings_version: row.try_get("settings_version")?,
         settings: SiteSettings {
             name: row.try_get("name")?,

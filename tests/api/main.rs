@@ -18,5 +18,6 @@ mod postbacks;
 mod reports;
 mod rewrite;
 mod schema;
+mod site_admin;
 mod sites;
 mod spool;
