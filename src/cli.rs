@@ -1,5 +1,6 @@
 //! The `affrank` command line.
 
+mod psql;
 mod site_admin;
 
 use crate::config::{Config, Layer, markdown_table};
@@ -83,6 +84,13 @@ enum Command {
         /// Share of human clicks that convert.
         #[arg(long, default_value_t = 0.02)]
         conversion_rate: f64,
+    },
+    /// Open psql on the database affrank uses: the embedded cluster's
+    /// socket (started for the session if no serve runs it), or
+    /// DATABASE_URL. Arguments after `--` go to psql.
+    Psql {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -299,6 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Psql { args } => psql::run(&config, &args).await,
     }
 }
 

@@ -74,15 +74,49 @@ async fn a_second_serve_on_one_data_directory_is_refused_and_the_cli_still_conne
 
     // `site add` beside the serve only connects to its cluster, as before.
     let out = affrank_bin()
-        .args(["site", "add", "--name", "Blog", "--url", "https://blog.test", "--json"])
+        .args([
+            "site",
+            "add",
+            "--name",
+            "Blog",
+            "--url",
+            "https://blog.test",
+            "--json",
+        ])
         .args(["--data-dir", &data_dir])
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let site: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let link = first.register_link(site["api_key"].as_str().unwrap()).await;
     assert_eq!(link.len(), 11);
+    // So does psql.
+    let count_sites = || {
+        affrank_bin()
+            .args([
+                "psql",
+                "--data-dir",
+                &data_dir,
+                "--",
+                "-tA",
+                "-c",
+                "SELECT count(*) FROM sites",
+            ])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let beside = count_sites();
+    assert_eq!(
+        String::from_utf8_lossy(&beside.stdout).trim(),
+        "1",
+        "{beside:?}"
+    );
 
     // Once the first has stopped, the directory is free again.
     first.signal(nix::sys::signal::Signal::SIGTERM);
@@ -90,6 +124,17 @@ async fn a_second_serve_on_one_data_directory_is_refused_and_the_cli_still_conne
     let mut next = Sidecar::start(&[], true, &["--data-dir", &data_dir]).await;
     next.signal(nix::sys::signal::Signal::SIGTERM);
     assert!(next.wait().success());
+
+    // With no serve, psql starts the cluster for its session and stops it after.
+    let cluster = affrank::db::embedded::Cluster::new(data.path()).unwrap();
+    assert!(!cluster.is_running());
+    let alone = count_sites();
+    assert_eq!(
+        String::from_utf8_lossy(&alone.stdout).trim(),
+        "1",
+        "{alone:?}"
+    );
+    assert!(!cluster.is_running(), "psql stopped the cluster it started");
 }
 
 #[tokio::test]
@@ -132,7 +177,10 @@ async fn a_port_in_use_is_said_before_the_cluster_is_initialised() {
     );
     assert!(stderr.contains("--listen"), "{stderr}");
     for alarming in ["WARN", "ERROR", "initialising", "migration"] {
-        assert!(!stderr.contains(alarming), "{alarming:?} before the refusal: {stderr}");
+        assert!(
+            !stderr.contains(alarming),
+            "{alarming:?} before the refusal: {stderr}"
+        );
     }
     assert!(
         !data.path().join("postgres").exists(),

@@ -540,3 +540,18 @@ async fn site_remove_deletes_every_row_of_the_site_and_nothing_of_another() {
     app.stop().await;
     drop_database(name);
 }
+
+#[tokio::test]
+async fn psql_opens_on_the_database_affrank_uses() {
+    let (name, url, app, _, _) = served().await;
+    let out = succeeded(&cli(
+        &url,
+        &["psql", "--", "-tA", "-c", "SELECT count(*) FROM sites"],
+    ));
+    assert_eq!(out.trim(), "2");
+    let failed = cli(&url, &["psql", "--", "-c", "SELECT * FROM no_such_table"]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("no_such_table"));
+    app.stop().await;
+    drop_database(name);
+}
