@@ -2,21 +2,17 @@
 
 use crate::helpers::*;
 
-fn demo_data(url: &str, site: &str, seed: &str) -> std::process::Output {
-    affrank_bin()
-        .args([
-            "demo-data",
-            "--site",
-            site,
-            "--clicks",
-            "3000",
-            "--days",
-            "30",
-        ])
-        .args(["--end", "2024-06-30", "--seed", seed])
-        .env("DATABASE_URL", url)
-        .output()
-        .unwrap()
+/// `demo-data` on `site`, 3,000 clicks over June 2024; `seed` `None`: the default.
+fn demo_data(url: &str, site: &str, seed: Option<&str>) -> std::process::Output {
+    let mut command = affrank_bin();
+    command
+        .args(["demo-data", "--site", site, "--clicks", "3000"])
+        .args(["--days", "30", "--end", "2024-06-30"])
+        .env("DATABASE_URL", url);
+    if let Some(seed) = seed {
+        command.args(["--seed", seed]);
+    }
+    command.output().unwrap()
 }
 
 #[tokio::test]
@@ -32,20 +28,7 @@ async fn two_sites_take_the_default_seed_and_get_the_same_figures() {
     );
 
     for site in [a, b] {
-        let out = affrank_bin()
-            .args([
-                "demo-data",
-                "--site",
-                site,
-                "--clicks",
-                "3000",
-                "--days",
-                "30",
-            ])
-            .args(["--end", "2024-06-30"])
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap();
+        let out = demo_data(&url, site, None);
         assert!(
             out.status.success(),
             "demo-data on {site}: {}",
@@ -92,14 +75,14 @@ async fn two_sites_take_the_default_seed_and_get_the_same_figures() {
 
     // The same seed twice on one site is refused up front, naming the way out;
     // another seed is taken.
-    let again = demo_data(&url, a, "1");
+    let again = demo_data(&url, a, Some("1"));
     assert!(!again.status.success());
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
         stderr.contains(&format!("site {a} already has the demo data of --seed 1")),
         "{stderr}"
     );
-    let other = demo_data(&url, a, "2");
+    let other = demo_data(&url, a, Some("2"));
     assert!(
         other.status.success(),
         "{}",

@@ -73,26 +73,7 @@ async fn a_second_serve_on_one_data_directory_is_refused_and_the_cli_still_conne
     drop_database(name);
 
     // `site add` beside the serve only connects to its cluster, as before.
-    let out = affrank_bin()
-        .args([
-            "site",
-            "add",
-            "--name",
-            "Blog",
-            "--url",
-            "https://blog.test",
-            "--json",
-        ])
-        .args(["--data-dir", &data_dir])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let site: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let site = cli_site_add_without_database_url(&["--data-dir", &data_dir]);
     let link = first.register_link(site["api_key"].as_str().unwrap()).await;
     assert_eq!(link.len(), 11);
     // So does psql.

@@ -150,20 +150,24 @@ async fn a_refusal_names_the_parameter_as_it_was_sent() {
         "{body}"
     );
     // The log keeps its names lower-cased, the token masked.
-    let logged: Value = app
-        .pool
+    let logged = last_logged_params(&app, &site.id).await;
+    assert_eq!(
+        logged,
+        json!({"clickid": "abc", "payout": "1e3", "token": "***"})
+    );
+}
+
+/// The params of the site's latest postback log row.
+pub async fn last_logged_params(app: &TestApp, site_id: &str) -> Value {
+    app.pool
         .get()
         .await
         .unwrap()
         .query_one(
             "SELECT params FROM postback_log WHERE site_id = $1 ORDER BY id DESC LIMIT 1",
-            &[&site.id],
+            &[&site_id],
         )
         .await
         .unwrap()
-        .get(0);
-    assert_eq!(
-        logged,
-        json!({"clickid": "abc", "payout": "1e3", "token": "***"})
-    );
+        .get(0)
 }

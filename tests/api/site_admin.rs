@@ -2,6 +2,7 @@
 //! real binary on a real database, beside a running server.
 
 use crate::helpers::*;
+use crate::postback_params::last_logged_params;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Output, Stdio};
@@ -57,6 +58,13 @@ async fn get_site(app: &TestApp, key: &str) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// `site rotate-key --postback-secret` and `extra`; what it printed.
+fn rotate_secret(url: &str, site: &str, extra: &[&str]) -> String {
+    let mut args = vec!["site", "rotate-key", "--site", site, "--postback-secret"];
+    args.extend_from_slice(extra);
+    succeeded(&cli(url, &args))
 }
 
 /// A served database and two sites made by `site add`.
@@ -227,17 +235,7 @@ async fn a_rotated_postback_secret_is_taken_through_its_grace_period_and_not_aft
     };
     assert_eq!(test_postback(&old).await, 200);
 
-    let out = succeeded(&cli(
-        &url,
-        &[
-            "site",
-            "rotate-key",
-            "--site",
-            &a.id,
-            "--postback-secret",
-            "--json",
-        ],
-    ));
+    let out = rotate_secret(&url, &a.id, &["--json"]);
     let rotated: Value = serde_json::from_str(&out).unwrap();
     let new = rotated["postback_secret"].as_str().unwrap().to_owned();
     assert_ne!(new, old);
@@ -282,18 +280,7 @@ async fn a_rotated_postback_secret_is_taken_through_its_grace_period_and_not_aft
         (200, Some("matched")),
         "{body}"
     );
-    let logged: Value = app
-        .pool
-        .get()
-        .await
-        .unwrap()
-        .query_one(
-            "SELECT params FROM postback_log WHERE site_id = $1 ORDER BY id DESC LIMIT 1",
-            &[&a.id],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let logged = last_logged_params(&app, &a.id).await;
     assert_eq!(logged["token"], "*** (previous secret)", "{logged}");
     // The plugin's Postback Setup shows the new URL.
     let view: Value = get_site(&app, &a.api_key).await.json().await.unwrap();
@@ -323,18 +310,7 @@ async fn a_rotated_postback_secret_is_taken_through_its_grace_period_and_not_aft
     assert_eq!(test_postback(&new).await, 200);
 
     // --grace-days 0: the secret it replaces stops at once (on the next read).
-    let out = succeeded(&cli(
-        &url,
-        &[
-            "site",
-            "rotate-key",
-            "--site",
-            &a.id,
-            "--postback-secret",
-            "--grace-days",
-            "0",
-        ],
-    ));
+    let out = rotate_secret(&url, &a.id, &["--grace-days", "0"]);
     assert!(out.contains("The old secret no longer works"), "{out}");
     let newest = out
         .lines()
