@@ -1000,7 +1000,10 @@ CREATE TABLE public.sites (
     settings_version integer DEFAULT 1 NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    previous_postback_secret_hash bytea,
+    previous_secret_expires_at timestamp with time zone,
     CONSTRAINT sites_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT sites_previous_secret_complete CHECK (((previous_postback_secret_hash IS NULL) = (previous_secret_expires_at IS NULL))),
     CONSTRAINT sites_rel_policy_check CHECK ((rel_policy = ANY (ARRAY['sponsored_nofollow'::text, 'none'::text])))
 );
 

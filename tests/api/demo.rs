@@ -1,6 +1,7 @@
 //! `affrank demo-data`: seeds are per site.
 
-use crate::helpers::*;
+use crate::helpers::db::{create_database, database_url, drop_database, pg_connect, query_count};
+use crate::helpers::sidecar::{affrank_bin, cli_site_add};
 
 /// `demo-data` on `site`, 3,000 clicks over June 2024; `seed` `None`: the default.
 fn demo_data(url: &str, site: &str, seed: Option<&str>) -> std::process::Output {

@@ -1,7 +1,10 @@
 //! One owner per data directory, and a port in use said before any work:
 //! real `affrank serve` processes, side by side.
 
-use crate::helpers::*;
+use crate::helpers::db::{
+    create_database, database_url, drop_database, query_count, reachable_tempdir,
+};
+use crate::helpers::sidecar::{Sidecar, affrank_bin, cli_site_add_without_database_url, free_port};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 

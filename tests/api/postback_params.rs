@@ -2,22 +2,16 @@
 //! amount's currency, never silently the site's; a refusal names the
 //! parameter as the network sent it.
 
-use crate::helpers::*;
+use crate::helpers::app::{TestApp, spawn_app};
+use crate::helpers::http::send_postback;
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_currency_symbol_is_the_amounts_currency_never_the_sites() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let saved = app
-        .http
-        .put(format!("{}/api/v1/site", app.address))
-        .bearer_auth(&site.api_key)
-        .json(&json!({"currency_rates": {"EUR": "1.10"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 200);
+    app.update_site(&site, json!({"currency_rates": {"EUR": "1.10"}}))
+        .await;
     let t = &site.secret;
 
     // (query, currency stored, amount_site): the site counts in USD, with a rate for EUR only.

@@ -1,7 +1,11 @@
 //! `affrank site list`, `site rotate-key`, `site remove` and `psql`: the
 //! real binary on a real database, beside a running server.
 
-use crate::helpers::*;
+use crate::helpers::app::{TestApp, TestSite, spawn_app_on};
+use crate::helpers::db::{create_database, database_url, drop_database, pg_connect};
+use crate::helpers::http::{location, session_of};
+use crate::helpers::sidecar::{affrank_bin, cli_site_add};
+use crate::helpers::wait_until;
 use crate::postback_params::last_logged_params;
 use serde_json::Value;
 use std::io::Write;
@@ -49,15 +53,6 @@ fn test_site(added: &Value) -> TestSite {
         api_key: added["api_key"].as_str().unwrap().into(),
         secret: added["postback_secret"].as_str().unwrap().into(),
     }
-}
-
-async fn get_site(app: &TestApp, key: &str) -> reqwest::Response {
-    app.http
-        .get(format!("{}/api/v1/site", app.address))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// `site rotate-key --postback-secret` and `extra`; what it printed.
@@ -169,7 +164,7 @@ async fn site_list_shows_every_site_with_its_clicks_and_conversions() {
 #[tokio::test]
 async fn a_rotated_api_key_is_shown_once_and_the_old_one_is_refused_at_once() {
     let (name, url, app, a, b) = served().await;
-    assert_eq!(get_site(&app, &a.api_key).await.status(), 200);
+    assert_eq!(app.api_get(&a.api_key, "/api/v1/site").await.status(), 200);
 
     let out = succeeded(&cli(
         &url,
@@ -182,15 +177,15 @@ async fn a_rotated_api_key_is_shown_once_and_the_old_one_is_refused_at_once() {
     let new_key = rotated["api_key"].as_str().unwrap();
     assert_ne!(new_key, a.api_key);
 
-    assert_eq!(get_site(&app, &a.api_key).await.status(), 401);
-    let fresh = get_site(&app, new_key).await;
+    assert_eq!(app.api_get(&a.api_key, "/api/v1/site").await.status(), 401);
+    let fresh = app.api_get(new_key, "/api/v1/site").await;
     assert_eq!(fresh.status(), 200);
     assert_eq!(
         fresh.json::<Value>().await.unwrap()["site_id"],
         a.id.as_str()
     );
     assert_eq!(
-        get_site(&app, &b.api_key).await.status(),
+        app.api_get(&b.api_key, "/api/v1/site").await.status(),
         200,
         "another site's key is untouched"
     );
@@ -283,7 +278,12 @@ async fn a_rotated_postback_secret_is_taken_through_its_grace_period_and_not_aft
     let logged = last_logged_params(&app, &a.id).await;
     assert_eq!(logged["token"], "*** (previous secret)", "{logged}");
     // The plugin's Postback Setup shows the new URL.
-    let view: Value = get_site(&app, &a.api_key).await.json().await.unwrap();
+    let view: Value = app
+        .api_get(&a.api_key, "/api/v1/site")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(
         view["postback_url"]
             .as_str()
