@@ -91,15 +91,11 @@ async fn a_currency_symbol_is_the_amounts_currency_never_the_sites() {
     // The report counts only what it can convert: 13.75 EUR-in-USD and 10 USD.
     let today = chrono::Utc::now().date_naive();
     let summary: Value = app
-        .http
-        .get(format!(
-            "{}/api/v1/reports/summary?from={today}&to={today}",
-            app.address
-        ))
-        .bearer_auth(&site.api_key)
-        .send()
+        .api_get(
+            &site.api_key,
+            &format!("/api/v1/reports/summary?from={today}&to={today}"),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
