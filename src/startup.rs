@@ -312,7 +312,7 @@ impl ServeLock {
                 // The holder's pid, only for the refusal below to name it.
                 lock.set_len(0)?;
                 lock.rewind()?;
-                write!(lock, "{}\n", std::process::id())?;
+                writeln!(lock, "{}", std::process::id())?;
                 Ok(Self { _lock: lock })
             }
             Err((mut file, nix::errno::Errno::EWOULDBLOCK)) => {
