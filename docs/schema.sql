@@ -50,6 +50,20 @@ CREATE TYPE public.affrank_report_keyed AS (
 
 
 --
+-- Name: affrank_link_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.affrank_link_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.changed_xid := pg_current_xact_id();
+    RETURN NEW;
+END
+$$;
+
+
+--
 -- Name: affrank_record_clicks(text[], text[], text[], timestamp with time zone[], text[], text[], text[], text[], text[], text[], text[], boolean[], text[], timestamp with time zone[], text[], text[], text[], bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -797,7 +811,8 @@ CREATE TABLE public.links (
     keyword_source text,
     network text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    last_seen_at timestamp with time zone DEFAULT now() NOT NULL
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    changed_xid xid8 DEFAULT pg_current_xact_id() NOT NULL
 );
 
 
@@ -1009,6 +1024,20 @@ CREATE TABLE public.sites (
 
 
 --
+-- Name: untracked_clicks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.untracked_clicks (
+    site_id text NOT NULL,
+    day date NOT NULL,
+    link_id text NOT NULL,
+    clicks bigint NOT NULL,
+    reported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT untracked_clicks_clicks_check CHECK ((clicks >= 0))
+);
+
+
+--
 -- Name: conversion_status_history id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1158,6 +1187,14 @@ ALTER TABLE ONLY public.sites
 
 
 --
+-- Name: untracked_clicks untracked_clicks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.untracked_clicks
+    ADD CONSTRAINT untracked_clicks_pkey PRIMARY KEY (site_id, day, link_id);
+
+
+--
 -- Name: conversion_status_history_conversion_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1179,10 +1216,10 @@ CREATE INDEX conversions_unmatched_idx ON public.conversions USING btree (sessio
 
 
 --
--- Name: links_site_id_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: links_site_changed_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX links_site_id_idx ON public.links USING btree (site_id);
+CREATE INDEX links_site_changed_idx ON public.links USING btree (site_id, changed_xid, id);
 
 
 --
@@ -1197,6 +1234,13 @@ CREATE INDEX postback_log_received_brin ON public.postback_log USING brin (recei
 --
 
 CREATE INDEX postback_log_site_idx ON public.postback_log USING btree (site_id, id DESC);
+
+
+--
+-- Name: untracked_clicks_link_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX untracked_clicks_link_idx ON public.untracked_clicks USING btree (link_id);
 
 
 --
@@ -1242,6 +1286,13 @@ CREATE TRIGGER conversions_report_update AFTER UPDATE ON public.conversions REFE
 
 
 --
+-- Name: links links_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER links_changed BEFORE UPDATE ON public.links FOR EACH ROW WHEN (((old.url IS DISTINCT FROM new.url) OR (old.network IS DISTINCT FROM new.network))) EXECUTE FUNCTION public.affrank_link_changed();
+
+
+--
 -- Name: sites sites_report_forget; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1270,3 +1321,19 @@ ALTER TABLE ONLY public.conversions
 
 ALTER TABLE ONLY public.links
     ADD CONSTRAINT links_site_id_fkey FOREIGN KEY (site_id) REFERENCES public.sites(id) ON DELETE CASCADE;
+
+
+--
+-- Name: untracked_clicks untracked_clicks_link_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.untracked_clicks
+    ADD CONSTRAINT untracked_clicks_link_id_fkey FOREIGN KEY (link_id) REFERENCES public.links(id) ON DELETE CASCADE;
+
+
+--
+-- Name: untracked_clicks untracked_clicks_site_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.untracked_clicks
+    ADD CONSTRAINT untracked_clicks_site_id_fkey FOREIGN KEY (site_id) REFERENCES public.sites(id) ON DELETE CASCADE;

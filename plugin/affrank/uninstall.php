@@ -24,6 +24,8 @@ $affrank_uninstall_site = static function (): void {
 		'affrank_tagging_enabled',
 		'affrank_backoff',
 		'affrank_site_state',
+		'affrank_db_version',
+		'affrank_link_sync',
 	);
 	foreach ( $options as $option ) {
 		delete_option( $option );
@@ -44,6 +46,14 @@ $affrank_uninstall_site = static function (): void {
 
 	// Per-post keywords.
 	delete_post_meta_by_key( '_affrank_keyword' );
+
+	// The fallback's link map and untracked clicks (AffRank\Fallback\Tables),
+	// and its scheduled sync.
+	wp_clear_scheduled_hook( 'affrank_sync_links' );
+	foreach ( array( 'affrank_links', 'affrank_untracked' ) as $table ) {
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- DDL of our own tables; the names are ours.
+		$wpdb->query( "DROP TABLE IF EXISTS `{$wpdb->prefix}{$table}`" );
+	}
 };
 
 if ( is_multisite() ) {

@@ -6,6 +6,7 @@ pub mod bots;
 pub mod privacy;
 pub mod replay;
 pub mod sql;
+pub mod untracked;
 pub mod writer;
 
 use crate::ids::{LinkId, SessionId, SiteId};

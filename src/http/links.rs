@@ -1,5 +1,6 @@
 //! `POST /api/v1/rewrite`: the plugin's post HTML with its affiliate links
-//! pointed at `/go/{id}`, each link registered.
+//! pointed at `/go/{id}`, each link registered. `GET /api/v1/links`: the
+//! site's link map, a page at a time, for the plugin's own copy.
 
 use super::auth::authenticate;
 use super::body::limited;
@@ -10,6 +11,7 @@ use super::with_state;
 use crate::error::ApiError;
 use crate::links::rewrite::{RewriteContext, rewrite as rewrite_html};
 use crate::links::sql::{self, LinkTarget};
+use crate::links::sync::{self, Cursor};
 use crate::networks::Network;
 use bytes::Bytes;
 use serde::Deserialize;
@@ -28,6 +30,81 @@ pub fn rewrite(
         .and(api_key())
         .and(limited(limit))
         .then(|state, key, body| async move { respond(handle(state, key, body).await) })
+}
+
+/// GET /api/v1/links?since=&limit=
+pub fn map(
+    state: AppState,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = warp::Rejection> + Clone {
+    warp::path!("api" / "v1" / "links")
+        .and(warp::get())
+        .and(with_state(state))
+        .and(api_key())
+        .and(warp::query::<Vec<(String, String)>>())
+        .then(|state, key, query| async move { respond(map_page(state, key, query).await) })
+}
+
+async fn map_page(
+    state: AppState,
+    key: Option<String>,
+    query: Vec<(String, String)>,
+) -> Result<warp::reply::Response, ApiError> {
+    let site = authenticate(&state, key).await?;
+    let (since, limit) = map_query(&query)?;
+    let client = state.pool.get().await?;
+    let page = sync::page(&client, &site.id, since.as_ref(), limit).await?;
+    let links: Vec<_> = page
+        .links
+        .iter()
+        .map(|l| json!({"id": l.id.as_str(), "url": l.url, "network": l.network}))
+        .collect();
+    let mut response = warp::reply::json(&json!({
+        "links": links,
+        "next": page.next.as_ref().map(Cursor::to_text),
+        "more": page.more,
+    }))
+    .into_response();
+    response.headers_mut().insert(
+        warp::http::header::CACHE_CONTROL,
+        warp::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// `since` (a cursor a page gave; absent: from the start) and `limit`
+/// (1 to 5,000; default 1,000). Anything else, or a name given twice, is a
+/// 400 naming it.
+fn map_query(query: &[(String, String)]) -> Result<(Option<Cursor>, i64), ApiError> {
+    let mut since = None;
+    let mut limit = None;
+    for (name, value) in query {
+        match name.as_str() {
+            "since" if since.is_none() => {
+                since = Some(if value.is_empty() {
+                    None
+                } else {
+                    Some(Cursor::parse(value).map_err(|e| ApiError::invalid("since", e))?)
+                });
+            }
+            "limit" if limit.is_none() => {
+                limit = Some(
+                    value
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| (1..=sync::MAX_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::invalid(
+                                "limit",
+                                format!("must be a whole number from 1 to {}", sync::MAX_LIMIT),
+                            )
+                        })?,
+                );
+            }
+            "since" | "limit" => return Err(ApiError::invalid(name, "is given more than once")),
+            _ => return Err(ApiError::invalid(name, "is not a parameter of this endpoint (since, limit)")),
+        }
+    }
+    Ok((since.flatten(), limit.unwrap_or(sync::DEFAULT_LIMIT)))
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,7 @@ pub mod recover;
 mod reports;
 mod sites;
 pub mod state;
+mod untracked;
 
 use state::AppState;
 use warp::Filter;
@@ -32,6 +33,10 @@ pub fn routes(
     });
     clicks::go(state.clone())
         .or(links::rewrite(state.clone()))
+        .unify()
+        .or(links::map(state.clone()))
+        .unify()
+        .or(untracked::report(state.clone()))
         .unify()
         .or(sites::routes(state.clone()))
         .unify()

@@ -58,7 +58,9 @@ pub async fn summary(
         site.settings.exclude_bots,
     )
     .await?;
+    let untracked = sql::untracked_clicks(client, site.id.as_str(), q.from, q.to).await?;
     let mut body = serde_json::to_value(SiteFigures::from(&totals)).expect("figures serialise");
+    body["untracked_clicks"] = json!(untracked);
     body["from"] = json!(q.from);
     body["to"] = json!(q.to);
     body["currency"] = json!(site.settings.currency);

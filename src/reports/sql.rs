@@ -86,6 +86,26 @@ pub async fn summary(
     Ok(site_totals(&row, 0, exclude_bots))
 }
 
+/// Clicks the plugin redirected from its own link map while the sidecar was
+/// down (`untracked_clicks`), on UTC days from `from` to `to`: shown beside
+/// the summary's figures, never in them (no session id, no conversion).
+#[tracing::instrument(skip(client))]
+pub async fn untracked_clicks(
+    client: &impl GenericClient,
+    site_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT coalesce(sum(clicks), 0)::int8 FROM untracked_clicks \
+             WHERE site_id = $1 AND day >= $2 AND day <= $3",
+            &[&site_id, &from, &to],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 /// Every day from `from` to `to`, days without data as zeros.
 #[tracing::instrument(skip(client))]
 pub async fn timeseries(

@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // A fresh profile each run (playwright passes it as --user-data-dir).
-export async function launch() {
+// `options` are more context options (a reader's `userAgent`: headless
+// Chromium names itself in its own, which bot filters catch).
+export async function launch(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'affrank-chromium-'));
   let context;
   try {
-    context = await launchIn(profile);
+    context = await launchIn(profile, options);
   } catch (error) {
     rmSync(profile, { recursive: true, force: true });
     throw error;
@@ -24,8 +26,9 @@ export async function launch() {
   };
 }
 
-function launchIn(profile) {
+function launchIn(profile, options) {
   return chromium.launchPersistentContext(profile, {
+    ...options,
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 900 },

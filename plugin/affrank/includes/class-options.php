@@ -25,6 +25,11 @@ final class Options {
 	public const BACKOFF    = 'affrank_backoff';
 	public const SITE_STATE = 'affrank_site_state';
 
+	/** The fallback tables' schema version (autoloaded: compared on every request). */
+	public const DB_VERSION = 'affrank_db_version';
+	/** The link map sync's cursor and last run (not autoloaded). */
+	public const LINK_SYNC = 'affrank_link_sync';
+
 	/** Transients: the rewrite cache is "affrank_rw_" + a hash. */
 	public const REWRITE_CACHE_PREFIX = 'affrank_rw_';
 
@@ -51,6 +56,8 @@ final class Options {
 			self::TAGGING_ENABLED,
 			self::BACKOFF,
 			self::SITE_STATE,
+			self::DB_VERSION,
+			self::LINK_SYNC,
 		);
 	}
 

@@ -15,6 +15,10 @@ use AffRank\Admin\Postback_Setup_Page;
 use AffRank\Admin\Privacy_Policy;
 use AffRank\Admin\Revenue_Page;
 use AffRank\Admin\Settings_Page;
+use AffRank\Fallback\Go_Route;
+use AffRank\Fallback\Link_Map;
+use AffRank\Fallback\Link_Sync;
+use AffRank\Fallback\Tables;
 use AffRank\Sidecar\Http_Timeout;
 use AffRank\Tagging\Content_Filter;
 use AffRank\Tagging\Speculation;
@@ -49,6 +53,17 @@ final class Plugin {
 		add_filter( 'the_content', array( self::class, 'filter_content' ), Content_Filter::PRIORITY );
 		// WordPress 6.8+: no prefetching a redirect that records nothing.
 		add_filter( 'wp_speculation_rules_href_exclude_paths', array( Speculation::class, 'exclude_go_links' ) );
+
+		// The fallback for /go/ while the sidecar is down: tables, the copy of
+		// the link map (from each rewrite and a 15-minute sync), the route.
+		register_activation_hook( AFFRANK_FILE, array( Tables::class, 'install' ) );
+		register_deactivation_hook( AFFRANK_FILE, array( Link_Sync::class, 'unschedule' ) );
+		add_action( 'plugins_loaded', array( Tables::class, 'maybe_upgrade' ) );
+		add_action( 'init', array( Go_Route::class, 'handle_request' ), 0 );
+		add_action( 'affrank_links_registered', array( Link_Map::class, 'remember' ) );
+		add_filter( 'cron_schedules', array( Link_Sync::class, 'add_schedule' ) );
+		add_action( 'init', array( Link_Sync::class, 'ensure_scheduled' ) );
+		add_action( Link_Sync::HOOK, array( Link_Sync::class, 'run_scheduled' ) );
 
 		// Suggested privacy-policy text; admin_init fires only in wp-admin.
 		add_action( 'admin_init', array( Privacy_Policy::class, 'add_suggested_text' ) );

@@ -103,6 +103,24 @@ $affrank_presets  = array(
 				);
 				?>
 			</p>
+			<?php if ( (int) ( $affrank_summary['untracked_clicks'] ?? 0 ) > 0 ) : ?>
+				<p class="affrank-muted affrank-untracked-note">
+					<?php
+					echo esc_html(
+						sprintf(
+							/* translators: %s: number of clicks. */
+							_n(
+								'%s click reached its offer while the sidecar was down: WordPress redirected it from its copy of your links. No session id could go to the network, so it is not in Clicks, EPC or Conversion rate.',
+								'%s clicks reached their offer while the sidecar was down: WordPress redirected them from its copy of your links. No session id could go to the network, so they are not in Clicks, EPC or Conversion rate.',
+								(int) $affrank_summary['untracked_clicks'],
+								'affrank'
+							),
+							Format::count( $affrank_summary['untracked_clicks'] )
+						)
+					);
+					?>
+				</p>
+			<?php endif; ?>
 			<?php if ( (int) ( $affrank_summary['unconverted_conversions'] ?? 0 ) > 0 ) : ?>
 				<div class="affrank-callout affrank-callout--warn">
 					<?php

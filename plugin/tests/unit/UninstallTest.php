@@ -3,6 +3,10 @@
  * uninstall.php removes every option, transient and meta the plugin wrote.
  */
 
+use AffRank\Fallback\Link_Map;
+use AffRank\Fallback\Link_Sync;
+use AffRank\Fallback\Tables;
+use AffRank\Fallback\Untracked_Clicks;
 use AffRank\Options;
 use AffRank\Tests\Test_Case;
 
@@ -21,6 +25,9 @@ final class UninstallTest extends Test_Case {
 		update_user_meta( $user, Options::USER_NOTICE, array( 'n' ) );
 		update_user_meta( $user, 'affrank_settings_draft', array( 'd' ) );
 		$post = $this->publish_post( 'x', array( Options::POST_KEYWORD => 'kw' ) );
+		Link_Map::remember( array( array( 'id' => 'cDUkZkhNXr8', 'url' => 'https://shop.test/' ) ) );
+		Untracked_Clicks::record( 'cDUkZkhNXr8', '2026-01-01' );
+		Link_Sync::ensure_scheduled();
 
 		if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 			define( 'WP_UNINSTALL_PLUGIN', 'affrank/affrank.php' );
@@ -31,10 +38,29 @@ final class UninstallTest extends Test_Case {
 		wp_cache_flush();
 
 		global $wpdb;
-		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE '%affrank%'" ) );
-		$this->assertSame( '', get_user_meta( $user, Options::USER_NOTICE, true ) );
-		$this->assertSame( '', get_user_meta( $user, 'affrank_settings_draft', true ) );
-		$this->assertSame( '', get_post_meta( $post->ID, Options::POST_KEYWORD, true ) );
+		try {
+			$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE '%affrank%'" ) );
+			$this->assertSame( '', get_user_meta( $user, Options::USER_NOTICE, true ) );
+			$this->assertSame( '', get_user_meta( $user, 'affrank_settings_draft', true ) );
+			$this->assertSame( '', get_post_meta( $post->ID, Options::POST_KEYWORD, true ) );
+			foreach ( array( Tables::links(), Tables::untracked() ) as $table ) {
+				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $table ) ), $table );
+			}
+			$this->assertFalse( wp_next_scheduled( Link_Sync::HOOK ), 'the sync is no longer scheduled' );
+		} finally {
+			// Dropping a table commits the test's transaction (MariaDB commits
+			// around DDL): put back the tables the other tests use, and take
+			// the post away by hand.
+			Tables::install();
+			wp_delete_post( $post->ID, true );
+		}
+	}
+
+	public function test_the_uninstall_list_names_the_fallback_tables(): void {
+		$source = (string) file_get_contents( dirname( __DIR__, 2 ) . '/affrank/uninstall.php' );
+		foreach ( array( Tables::LINKS, Tables::UNTRACKED, Link_Sync::HOOK ) as $name ) {
+			$this->assertStringContainsString( "'" . $name . "'", $source, $name );
+		}
 	}
 
 	public function test_the_uninstall_list_matches_the_options_class(): void {

@@ -147,6 +147,43 @@ final class Client {
 	}
 
 	/**
+	 * GET /api/v1/links: one page of the site's link map after a cursor.
+	 *
+	 * @param string|null $since The cursor the last page gave; null from the start.
+	 * @param int         $limit Links per page (1 to 5,000).
+	 * @return array{links:array,next:string|null,more:bool}|WP_Error
+	 */
+	public function links( ?string $since, int $limit ): array|WP_Error {
+		$query = array( 'limit' => (string) $limit );
+		if ( null !== $since && '' !== $since ) {
+			$query['since'] = $since;
+		}
+		$body = $this->json( 'GET', '/api/v1/links', null, $query );
+		if ( is_wp_error( $body ) ) {
+			return $body;
+		}
+		if ( ! isset( $body['links'] ) || ! is_array( $body['links'] ) || ! isset( $body['more'] ) || ! is_bool( $body['more'] ) ) {
+			return self::bad_response();
+		}
+		return array(
+			'links' => $body['links'],
+			'next'  => isset( $body['next'] ) && is_string( $body['next'] ) ? $body['next'] : null,
+			'more'  => $body['more'],
+		);
+	}
+
+	/**
+	 * POST /api/v1/clicks/untracked: the clicks redirected from the plugin's
+	 * link map, as running totals per link and UTC day.
+	 *
+	 * @param array<int, array{link_id:string,day:string,clicks:int}> $counts The totals.
+	 * @return array|WP_Error The sidecar's answer ({"accepted", "ignored"}).
+	 */
+	public function report_untracked( array $counts ): array|WP_Error {
+		return $this->json( 'POST', '/api/v1/clicks/untracked', array( 'counts' => array_values( $counts ) ) );
+	}
+
+	/**
 	 * GET /healthz: is anything listening, without the key.
 	 *
 	 * @return true|WP_Error

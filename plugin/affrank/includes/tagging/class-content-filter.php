@@ -111,6 +111,13 @@ final class Content_Filter {
 			return $this->on_failure( $result, $key, $html );
 		}
 		$this->backoff->record_success();
+		/**
+		 * Fires with the links a rewrite registered ({"id", "url", "network"}
+		 * each), before the tagged page is cached.
+		 *
+		 * @param array $links The rewrite answer's links.
+		 */
+		do_action( 'affrank_links_registered', $result['links'] );
 
 		$answered_version = $result['settings_version'];
 		if ( null !== $answered_version && $answered_version !== $version ) {
