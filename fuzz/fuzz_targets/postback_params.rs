@@ -169,7 +169,7 @@ fn check_params(p: &PostbackParams) {
     // as a query string, and as a JSON body.
     let mut query = format!("sessionId={}", encode(sid));
     let mut json = serde_json::Map::new();
-    json.insert("sessionId".into(), sid.as_str().into());
+    json.insert("sessionId".into(), sid.into());
     let mut json_amount = None;
     if let Some(amount) = p.amount {
         query += &format!("&amount={amount}");
