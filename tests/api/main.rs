@@ -8,6 +8,7 @@ mod corpus;
 mod demo;
 mod embedded;
 mod helpers;
+mod hostile;
 mod link_map;
 mod multi;
 mod ops;
