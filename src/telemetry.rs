@@ -49,6 +49,10 @@ pub struct Metrics {
     pub click_batch_size: Histogram,
     pub spool_depth: IntGauge,
     pub spool_refused: IntCounter,
+    /// By kind (`click`, `postback`): records of a writer's batch the
+    /// database refused for what they hold, set aside while the rest of
+    /// their batch committed.
+    pub writes_refused: IntCounterVec,
     pub postbacks: IntCounterVec,
     pub postbacks_replayed: IntCounter,
     pub postback_batch_size: Histogram,
@@ -122,8 +126,19 @@ impl Metrics {
                 "spool_refused_total",
                 "Spooled records the database refused, kept in the spool's quarantine",
             ),
+            writes_refused: IntCounterVec::new(
+                Opts::new(
+                    "writes_refused_total",
+                    "Records of a batch the database refused, kept in the spool's quarantine",
+                ),
+                &["kind"],
+            )
+            .expect("metric"),
             registry,
         };
+        for kind in ["click", "postback"] {
+            metrics.writes_refused.with_label_values(&[kind]);
+        }
         let r = &metrics.registry;
         r.register(Box::new(metrics.http_requests.clone()))
             .expect("register");
@@ -148,6 +163,8 @@ impl Metrics {
         r.register(Box::new(metrics.postbacks.clone()))
             .expect("register");
         r.register(Box::new(metrics.postback_batch_size.clone()))
+            .expect("register");
+        r.register(Box::new(metrics.writes_refused.clone()))
             .expect("register");
         metrics
     }

@@ -2,7 +2,9 @@
 //! the database fails, the batch goes to the spool (fsync'd) instead and
 //! stays there until the replayer has written it, in order, to the database.
 //! While anything is spooled, new batches are spooled behind it, so clicks
-//! reach the table in the order they were made.
+//! reach the table in the order they were made. A click the database
+//! refuses for what it holds is set aside alone; the rest of its batch
+//! commits.
 
 use super::ClickRow;
 use super::sql;
@@ -18,6 +20,9 @@ use std::sync::Arc;
 pub enum Durability {
     Committed,
     Spooled,
+    /// Refused by the database for what it holds (see `spool::commit_or_spool`):
+    /// kept in the spool's quarantine, not in `clicks`.
+    SetAside,
 }
 
 #[derive(Clone, Debug, thiserror::Error)]
@@ -71,41 +76,47 @@ impl Committer for ClickBatches {
     type Answer = Result<Durability, ClickLost>;
 
     async fn commit(&self, rows: Vec<ClickRow>) -> Vec<Self::Answer> {
-        let answer = self.persist(&rows).await;
-        vec![answer; rows.len()]
-    }
-}
-
-impl ClickBatches {
-    async fn persist(&self, rows: &[ClickRow]) -> Result<Durability, ClickLost> {
         self.metrics.click_batch_size.observe(rows.len() as f64);
-        let insert = || async {
+        let insert = |part: Vec<_>| async move {
             let client = self.connection.get().await?;
-            let refs: Vec<&ClickRow> = rows.iter().collect();
-            sql::insert_new_clicks(&**client, &refs).await?;
-            anyhow::Ok(())
+            sql::insert_new_clicks(&**client, &part).await?;
+            anyhow::Ok(vec![(); part.len()])
         };
-        let records = || {
-            rows.iter()
-                .map(|r| SpoolRecord::encode(super::replay::KIND, r))
-                .collect()
-        };
-        match commit_or_spool(&self.spool, &self.health, insert, records).await {
-            Ok(Landed::Committed(())) => {
-                self.metrics.clicks_recorded.inc_by(rows.len() as u64);
-                Ok(Durability::Committed)
-            }
-            Ok(Landed::Spooled) => {
-                self.connection.reset();
-                self.metrics.clicks_spooled.inc_by(rows.len() as u64);
-                self.metrics.spool_depth.set(self.spool.pending() as i64);
-                Ok(Durability::Spooled)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, rows = rows.len(), "clicks lost: neither database nor spool took them");
-                self.metrics.clicks_lost.inc_by(rows.len() as u64);
-                Err(ClickLost)
-            }
+        let encode = |row: &ClickRow| SpoolRecord::encode(super::replay::KIND, row);
+        let landed = commit_or_spool(&self.spool, &self.health, &rows, insert, encode).await;
+        let (mut committed, mut spooled, mut set_aside, mut lost) = (0, 0, 0, 0);
+        let answers = landed
+            .into_iter()
+            .map(|landed| match landed {
+                Landed::Committed(()) => {
+                    committed += 1;
+                    Ok(Durability::Committed)
+                }
+                Landed::Spooled => {
+                    spooled += 1;
+                    Ok(Durability::Spooled)
+                }
+                Landed::SetAside => {
+                    set_aside += 1;
+                    Ok(Durability::SetAside)
+                }
+                Landed::Lost => {
+                    lost += 1;
+                    Err(ClickLost)
+                }
+            })
+            .collect();
+        self.metrics.clicks_recorded.inc_by(committed);
+        self.metrics
+            .writes_refused
+            .with_label_values(&[super::replay::KIND])
+            .inc_by(set_aside);
+        if spooled + lost > 0 {
+            self.connection.reset();
+            self.metrics.clicks_spooled.inc_by(spooled);
+            self.metrics.clicks_lost.inc_by(lost);
+            self.metrics.spool_depth.set(self.spool.pending() as i64);
         }
+        answers
     }
 }

@@ -2,6 +2,8 @@
 //! one transaction; when the database fails, the batch is spooled (fsync'd)
 //! and answered `queued`, and the replayer settles it later through the
 //! same `sql::settle`, so a spooled postback is deduplicated like any other.
+//! A record the database refuses for what it holds is set aside alone and
+//! answered `invalid`; the rest of its batch is settled.
 
 use super::{Outcome, PostbackRecord, Settled, sql};
 use crate::db::{Health, PinnedConnection};
@@ -62,53 +64,61 @@ impl Committer for PostbackBatches {
         self.metrics
             .postback_batch_size
             .observe(records.len() as f64);
-        let settle = || async {
+        let settle = |part: Vec<_>| async move {
             // One statement, so no BEGIN/COMMIT round trips: it is atomic
             // on its own.
             let client = self.connection.get().await?;
-            let refs: Vec<&PostbackRecord> = records.iter().collect();
-            anyhow::Ok(sql::settle(&**client, &refs).await?)
+            anyhow::Ok(sql::settle(&**client, &part).await?)
         };
-        let spooled = || {
-            records
-                .iter()
-                .map(|r| SpoolRecord::encode(super::replay::KIND, r))
-                .collect()
-        };
-        match commit_or_spool(&self.spool, &self.health, settle, spooled).await {
-            Ok(Landed::Committed(settled)) => {
-                for s in &settled {
-                    self.metrics.count_postback(s.outcome.as_str());
-                }
-                settled.into_iter().map(Ok).collect()
-            }
-            Ok(Landed::Spooled) => {
-                self.connection.reset();
-                self.metrics.spool_depth.set(self.spool.pending() as i64);
-                records
-                    .iter()
-                    .map(|r| {
-                        let queued = r.conversion.is_some();
-                        // A refusal (400/401/404) stays a refusal; only its
-                        // log row waits in the spool.
-                        let outcome = if queued { Outcome::Queued } else { r.outcome };
-                        self.metrics.count_postback(outcome.as_str());
-                        Ok(Settled {
-                            outcome,
-                            conversion_id: None,
-                            message: if queued {
-                                "the database is away: kept on disk, settled when it is back".into()
-                            } else {
-                                r.message.clone()
-                            },
-                        })
-                    })
-                    .collect()
-            }
-            Err(e) => {
-                tracing::error!(error = %e, records = records.len(), "postbacks neither committed nor spooled");
-                records.iter().map(|_| Err(NotDurable)).collect()
-            }
+        let encode = |record: &PostbackRecord| SpoolRecord::encode(super::replay::KIND, record);
+        let landed = commit_or_spool(&self.spool, &self.health, &records, settle, encode).await;
+        if landed
+            .iter()
+            .any(|l| matches!(l, Landed::Spooled | Landed::Lost))
+        {
+            self.connection.reset();
+            self.metrics.spool_depth.set(self.spool.pending() as i64);
         }
+        records
+            .iter()
+            .zip(landed)
+            .map(|(record, landed)| self.answer(record, landed))
+            .collect()
+    }
+}
+
+impl PostbackBatches {
+    fn answer(&self, record: &PostbackRecord, landed: Landed<Settled>) -> Result<Settled, NotDurable> {
+        if matches!(landed, Landed::SetAside) {
+            self.metrics
+                .writes_refused
+                .with_label_values(&[super::replay::KIND])
+                .inc();
+        }
+        let settled = match (landed, &record.conversion) {
+            (Landed::Committed(settled), _) => settled,
+            (Landed::Lost, _) => return Err(NotDurable),
+            // A refusal (400/401/404) stays a refusal; only its log row
+            // waits in the spool, or was set aside.
+            (Landed::Spooled | Landed::SetAside, None) => Settled {
+                outcome: record.outcome,
+                conversion_id: None,
+                message: record.message.clone(),
+            },
+            (Landed::Spooled, Some(_)) => Settled {
+                outcome: Outcome::Queued,
+                conversion_id: None,
+                message: "the database is away: kept on disk, settled when it is back".into(),
+            },
+            (Landed::SetAside, Some(_)) => Settled {
+                outcome: Outcome::Invalid,
+                conversion_id: None,
+                message: "the database refused a value of this postback: nothing was counted; \
+                          it is kept aside for the operator"
+                    .into(),
+            },
+        };
+        self.metrics.count_postback(settled.outcome.as_str());
+        Ok(settled)
     }
 }

@@ -11,9 +11,12 @@
 //! gave it, and replay hands each run of one kind to the `replay::Replay`
 //! registered for that kind (the click and postback writers).
 
+mod commit;
 pub mod replay;
 
-use crate::db::Health;
+pub use commit::{Landed, commit_or_spool};
+use commit::is_poison;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
@@ -65,111 +68,6 @@ impl SpoolRecord {
             reason: e.to_string(),
         })
     }
-}
-
-/// Where a batch ended up.
-pub enum Landed<T> {
-    Committed(T),
-    Spooled,
-}
-
-/// How long a batch may wait on the database before it is spooled instead.
-const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// How often a batch is tried when the database reports a conflict with a
-/// concurrent transaction (deadlock, serialization failure).
-const CONFLICT_ATTEMPTS: u32 = 3;
-
-/// Commits through the database when it is up and nothing is spooled ahead
-/// (order), else appends `records()` to the spool and fsyncs. An error means
-/// neither took the batch: the caller must not acknowledge it.
-///
-/// `commit` makes one attempt each time it is called. A conflict with a
-/// concurrent transaction is tried again; the database rolled the attempt
-/// back, so nothing is written twice. Only a failure that says the database
-/// itself is away (no connection, shutdown, out of resources, a timeout)
-/// sends the writers to the spool for a while; a batch the database refused
-/// for its own sake is spooled alone, and replay (which skips rows already
-/// present) writes it.
-pub async fn commit_or_spool<T, F>(
-    spool: &std::sync::Arc<Spool>,
-    health: &Health,
-    mut commit: impl FnMut() -> F,
-    records: impl FnOnce() -> Vec<SpoolRecord>,
-) -> io::Result<Landed<T>>
-where
-    F: std::future::Future<Output = anyhow::Result<T>>,
-{
-    let _order = spool.order.read().await;
-    if spool.pending() == 0 && health.is_up() {
-        let deadline = tokio::time::Instant::now() + COMMIT_TIMEOUT;
-        for attempt in 1..=CONFLICT_ATTEMPTS {
-            match tokio::time::timeout_at(deadline, commit()).await {
-                Ok(Ok(value)) => return Ok(Landed::Committed(value)),
-                Ok(Err(e)) if is_conflict(&e) && attempt < CONFLICT_ATTEMPTS => {
-                    tracing::info!(
-                        error = format!("{e:#}"),
-                        attempt,
-                        "batch met a conflict; trying it again"
-                    );
-                }
-                Ok(Err(e)) => {
-                    tracing::warn!(error = format!("{e:#}"), "batch not committed; spooling it");
-                    if !is_refusal(&e) {
-                        health.report_failure();
-                    }
-                    break;
-                }
-                Err(_) => {
-                    tracing::warn!("batch not committed within {COMMIT_TIMEOUT:?}; spooling it");
-                    health.report_failure();
-                    break;
-                }
-            }
-        }
-    }
-    let records = records();
-    let spool = spool.clone();
-    tokio::task::spawn_blocking(move || spool.append(&records))
-        .await
-        .map_err(|e| io::Error::other(e.to_string()))??;
-    Ok(Landed::Spooled)
-}
-
-fn sql_state(e: &anyhow::Error) -> Option<&tokio_postgres::error::SqlState> {
-    e.chain()
-        .filter_map(|cause| cause.downcast_ref::<tokio_postgres::Error>())
-        .find_map(|pg| pg.code())
-}
-
-/// Deadlock or serialization failure: two transactions met, and trying the
-/// losing one again is the documented remedy.
-fn is_conflict(e: &anyhow::Error) -> bool {
-    use tokio_postgres::error::SqlState;
-    sql_state(e).is_some_and(|code| {
-        *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
-    })
-}
-
-/// The database answered and refused this batch (bad data, a constraint):
-/// it is up. Connection exceptions (08), insufficient resources (53),
-/// operator intervention such as a shutdown (57), system (58) and internal
-/// (XX) errors say otherwise, as does an error with no SQLSTATE at all.
-fn is_refusal(e: &anyhow::Error) -> bool {
-    sql_state(e).is_some_and(|code| {
-        !["08", "53", "57", "58", "XX"]
-            .iter()
-            .any(|class| code.code().starts_with(class))
-    })
-}
-
-/// The database refuses the records for what they hold: a data exception
-/// (class 22: a value out of range, a byte it cannot store) or a constraint
-/// (class 23). Written again as they are, they are refused again.
-fn is_poison(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| cause.is::<Undecodable>())
-        || sql_state(e)
-            .is_some_and(|code| code.code().starts_with("22") || code.code().starts_with("23"))
 }
 
 pub struct Spool {
@@ -326,14 +224,13 @@ impl Spool {
     }
 
     /// Keeps records the database refused beside the quarantined segments,
-    /// one file per segment they came from, for an operator to mend and
-    /// replay (`affrank` replays nothing from there on its own). Fsync'd
-    /// before the caller removes the segment.
-    pub fn set_aside(&self, segment: &Path, records: &[SpoolRecord]) -> io::Result<PathBuf> {
+    /// in `quarantine/<name>.refused` (named for the segment they came
+    /// from, or `live-<day>` for the writers' own batches), for an operator
+    /// to mend and replay (`affrank` replays nothing from there on its
+    /// own). Fsync'd before it returns.
+    pub fn set_aside(&self, name: &str, records: &[SpoolRecord]) -> io::Result<PathBuf> {
         let dir = self.quarantine_dir()?;
-        let mut name = segment.file_stem().unwrap_or_default().to_owned();
-        name.push(".refused");
-        let target = dir.join(name);
+        let target = dir.join(format!("{name}.refused"));
         let mut file = OpenOptions::new().create(true).append(true).open(&target)?;
         file.write_all(&encode(records)?)?;
         file.sync_data()?;

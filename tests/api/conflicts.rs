@@ -1,42 +1,46 @@
-//! How a batch's failure is read: a deadlock is tried again, a refusal
-//! spools that batch alone, and only an unreachable database sends the
-//! writers to the spool. Each case meets a real PostgreSQL error.
+//! How a batch's failure is read: a deadlock is tried again, a record the
+//! database refuses for what it holds is set aside while the rest of its
+//! batch commits, another refusal spools that batch alone, and only an
+//! unreachable database sends the writers to the spool. Each case meets a
+//! real PostgreSQL error.
 
 use crate::helpers::db::{create_database, database_url, drop_database, pg_connect};
 use crate::helpers::http::BROWSER_UA;
 use crate::helpers::sidecar::free_port;
 use affrank::clicks::ClickRow;
-use affrank::db::Health;
 use affrank::ids::{LinkId, SessionId, SiteId};
+use affrank::db::Health;
 use affrank::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-fn a_click() -> Vec<SpoolRecord> {
-    vec![SpoolRecord::encode(
-        "click",
-        &ClickRow {
-            session_id: SessionId::parse("ConflictClick000000001").unwrap(),
-            site_id: SiteId::parse(&"S".repeat(20)).unwrap(),
-            link_id: LinkId::parse(&"L".repeat(11)).unwrap(),
-            clicked_at: chrono::Utc::now(),
-            page_url: "https://blog.test/".into(),
-            keyword: None,
-            keyword_source: None,
-            network: None,
-            referrer: None,
-            user_agent: Some(BROWSER_UA.into()),
-            visitor_hash: None,
-            is_bot: false,
-        },
-    )]
+fn a_click() -> ClickRow {
+    ClickRow {
+        session_id: SessionId::parse("ConflictClick000000001").unwrap(),
+        site_id: SiteId::parse(&"S".repeat(20)).unwrap(),
+        link_id: LinkId::parse(&"L".repeat(11)).unwrap(),
+        clicked_at: chrono::Utc::now(),
+        page_url: "https://blog.test/".into(),
+        keyword: None,
+        keyword_source: None,
+        network: None,
+        referrer: None,
+        user_agent: Some(BROWSER_UA.into()),
+        visitor_hash: None,
+        is_bot: false,
+    }
+}
+
+fn spooled<T: serde::Serialize>(item: &T) -> SpoolRecord {
+    SpoolRecord::encode("click", item)
 }
 
 struct Fixture {
     name: String,
     url: String,
     spool: Arc<Spool>,
+    spool_dir: std::path::PathBuf,
     health: Health,
     _dir: tempfile::TempDir,
 }
@@ -59,6 +63,7 @@ impl Fixture {
             name,
             url,
             spool: Arc::new(Spool::open(dir.path()).unwrap()),
+            spool_dir: dir.path().to_path_buf(),
             health: Health::new(),
             _dir: dir,
         }
@@ -116,7 +121,8 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
     let landed = commit_or_spool(
         &f.spool,
         &f.health,
-        || async {
+        &[a_click()],
+        |_| async {
             let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
             let client = pg_connect(&url).await?;
             client
@@ -127,16 +133,15 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
                      COMMIT",
                 )
                 .await?;
-            anyhow::Ok(attempt)
+            anyhow::Ok(vec![attempt])
         },
-        a_click,
+        spooled,
     )
-    .await
-    .unwrap();
+    .await;
     rival_task.await.unwrap();
 
     assert!(
-        matches!(landed, Landed::Committed(2)),
+        matches!(landed[..], [Landed::Committed(2)]),
         "committed on the second attempt"
     );
     assert!(f.health.is_up(), "a deadlock is no outage");
@@ -156,31 +161,71 @@ async fn a_deadlocked_batch_is_tried_again_and_commits() {
     );
 }
 
+/// Items 10, 11, 2, 12 and 13 inserted in one statement, where 2 is taken:
+/// the batch is written in halves until 2 stands alone.
 #[tokio::test]
-async fn a_refused_batch_is_spooled_alone_and_the_database_stays_up() {
+async fn a_record_the_database_refuses_is_set_aside_and_the_rest_commit() {
+    let f = Fixture::new().await;
+    let attempts = AtomicU32::new(0);
+    let items = [10, 11, 2, 12, 13];
+    let landed = commit_or_spool(
+        &f.spool,
+        &f.health,
+        &items,
+        |part: Vec<&i32>| async {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            let ids: Vec<i32> = part.into_iter().copied().collect();
+            let client = pg_connect(&f.url).await?;
+            client
+                .execute("INSERT INTO pair (id) SELECT unnest($1::int[])", &[&ids])
+                .await?;
+            anyhow::Ok(ids)
+        },
+        |id| SpoolRecord::encode("pair", &serde_json::json!({ "id": id })),
+    )
+    .await;
+    let answers: Vec<Option<i32>> = landed
+        .iter()
+        .map(|l| match l {
+            Landed::Committed(id) => Some(*id),
+            Landed::SetAside => None,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(answers, [Some(10), Some(11), None, Some(12), Some(13)]);
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        5,
+        "the batch, [10, 11], [2, 12, 13], [2], [12, 13]: no part is tried twice"
+    );
+    let client = pg_connect(&f.url).await.unwrap();
+    let rows = client.query_one("SELECT count(*) FROM pair", &[]).await.unwrap();
+    assert_eq!(rows.get::<_, i64>(0), 2 + 4);
+    assert_eq!(f.spool.pending(), 0, "nothing spooled");
+    assert!(f.health.is_up(), "the database answered: writers keep using it");
+    let aside = std::fs::read_dir(f.spool_dir.join("quarantine")).unwrap().count();
+    assert_eq!(aside, 1, "the refused record is kept for an operator");
+}
+
+#[tokio::test]
+async fn a_batch_refused_for_another_reason_is_spooled_alone_and_the_database_stays_up() {
     let f = Fixture::new().await;
     let attempts = AtomicU32::new(0);
     let landed = commit_or_spool(
         &f.spool,
         &f.health,
-        || async {
+        &[a_click()],
+        |_| async {
             attempts.fetch_add(1, Ordering::SeqCst);
             let client = pg_connect(&f.url).await?;
-            client
-                .execute("INSERT INTO pair (id) VALUES (1)", &[])
-                .await?;
-            anyhow::Ok(())
+            client.execute("INSERT INTO no_such_table VALUES (1)", &[]).await?;
+            anyhow::Ok(vec![()])
         },
-        a_click,
+        spooled,
     )
-    .await
-    .unwrap();
-    assert!(matches!(landed, Landed::Spooled));
-    assert_eq!(
-        attempts.load(Ordering::SeqCst),
-        1,
-        "a unique violation is not retried"
-    );
+    .await;
+    assert!(matches!(landed[..], [Landed::Spooled]));
+    assert_eq!(attempts.load(Ordering::SeqCst), 1, "not retried");
     assert_eq!(f.spool.pending(), 1);
     assert!(
         f.health.is_up(),
@@ -195,15 +240,15 @@ async fn an_unreachable_database_sends_the_writers_to_the_spool() {
     let landed = commit_or_spool(
         &f.spool,
         &f.health,
-        || async {
+        &[a_click()],
+        |_| async {
             pg_connect(&closed).await?;
-            anyhow::Ok(())
+            anyhow::Ok(vec![()])
         },
-        a_click,
+        spooled,
     )
-    .await
-    .unwrap();
-    assert!(matches!(landed, Landed::Spooled));
+    .await;
+    assert!(matches!(landed[..], [Landed::Spooled]));
     assert_eq!(f.spool.pending(), 1);
     assert!(!f.health.is_up(), "writers skip the database for a while");
 }

@@ -4,6 +4,7 @@
 //! spooled or `queued` write while the database is up), nothing the
 //! database refuses, and a good postback sent right after is `matched`.
 
+mod refused;
 mod requests;
 mod values;
 
