@@ -19,3 +19,4 @@ pub mod sites;
 pub mod spool;
 pub mod startup;
 pub mod telemetry;
+pub mod text;

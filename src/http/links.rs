@@ -9,7 +9,7 @@ use super::recover::respond;
 use super::state::AppState;
 use super::with_state;
 use crate::error::ApiError;
-use crate::links::rewrite::{RewriteContext, rewrite as rewrite_html};
+use crate::links::rewrite::{MAX_KEYWORD_CHARS, RewriteContext, rewrite as rewrite_html};
 use crate::links::sql::{self, LinkTarget};
 use crate::links::sync::{self, Cursor};
 use crate::networks::Network;
@@ -120,7 +120,10 @@ struct RewriteRequest {
     keyword_source: Option<String>,
 }
 
-const MAX_KEYWORD_CHARS: usize = 200;
+/// The longest page URL, in bytes: it is a key of the page report, whose
+/// index entries PostgreSQL limits to about 2,700 bytes.
+const MAX_PAGE_URL_BYTES: usize = 2048;
+const MAX_KEYWORD_SOURCE_CHARS: usize = 40;
 
 async fn handle(state: AppState, key: Option<String>, body: Bytes) -> Result<impl Reply, ApiError> {
     let site = authenticate(&state, key).await?;
@@ -188,6 +191,10 @@ async fn handle(state: AppState, key: Option<String>, body: Bytes) -> Result<imp
     })))
 }
 
+fn text_field(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {
+    crate::text::check(value, max_chars).map_err(|e| ApiError::invalid(field, e.to_string()))
+}
+
 fn parse_request(body: &[u8]) -> Result<RewriteRequest, ApiError> {
     if let Err(e) = std::str::from_utf8(body) {
         return Err(ApiError::BadRequest(format!(
@@ -206,25 +213,20 @@ fn parse_request(body: &[u8]) -> Result<RewriteRequest, ApiError> {
             "must be an http or https URL",
         ));
     }
-    if request
-        .keyword
-        .as_ref()
-        .is_some_and(|k| k.chars().count() > MAX_KEYWORD_CHARS)
-    {
+    // Stored as sent (a link's id is derived from it), so held to the text
+    // rule, which the URL parser would have let through percent-encoded.
+    text_field("page_url", &request.page_url, MAX_PAGE_URL_BYTES)?;
+    if request.page_url.len() > MAX_PAGE_URL_BYTES {
         return Err(ApiError::invalid(
-            "keyword",
-            format!("is longer than {MAX_KEYWORD_CHARS} characters"),
+            "page_url",
+            format!("is longer than {MAX_PAGE_URL_BYTES} bytes"),
         ));
     }
-    if request
-        .keyword_source
-        .as_ref()
-        .is_some_and(|s| s.len() > 40)
-    {
-        return Err(ApiError::invalid(
-            "keyword_source",
-            "is longer than 40 characters",
-        ));
+    if let Some(keyword) = &request.keyword {
+        text_field("keyword", keyword, MAX_KEYWORD_CHARS)?;
+    }
+    if let Some(source) = &request.keyword_source {
+        text_field("keyword_source", source, MAX_KEYWORD_SOURCE_CHARS)?;
     }
     Ok(request)
 }

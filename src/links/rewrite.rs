@@ -42,7 +42,7 @@ pub struct Rewritten {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the HTML could not be parsed: {0}")]
+#[error("{0}")]
 pub struct RewriteError(String);
 
 /// A position in an `<a>`/`<area>` start tag, taken from lol_html.
@@ -71,6 +71,9 @@ struct Edit {
 
 pub const LINK_KEYWORD_ATTRIBUTE: &str = "data-affrank-keyword";
 
+/// The longest keyword, from the request or a link's own attribute.
+pub const MAX_KEYWORD_CHARS: usize = 200;
+
 pub fn rewrite(html: &str, ctx: &RewriteContext<'_>) -> Result<Rewritten, RewriteError> {
     let anchors = find_anchors(html)?;
     let go_prefix = format!("{}/go/", ctx.tracking_base);
@@ -90,6 +93,10 @@ pub fn rewrite(html: &str, ctx: &RewriteContext<'_>) -> Result<Rewritten, Rewrit
         };
         let (keyword, keyword_source) = match anchor.keyword.as_deref().map(decode_entities) {
             Some(k) if !k.trim().is_empty() => {
+                // Held to the request keyword's rule: it is stored the same way.
+                crate::text::check(k.trim(), MAX_KEYWORD_CHARS).map_err(|e| {
+                    RewriteError(format!("the {LINK_KEYWORD_ATTRIBUTE} of the link to {url} {e}"))
+                })?;
                 (Some(k.trim().to_owned()), Some("link_attribute".to_owned()))
             }
             _ => (
@@ -155,7 +162,7 @@ fn find_anchors(html: &str) -> Result<Vec<Anchor>, RewriteError> {
     rewriter
         .write(html.as_bytes())
         .and_then(|()| rewriter.end())
-        .map_err(|e| RewriteError(e.to_string()))?;
+        .map_err(|e| RewriteError(format!("the HTML could not be parsed: {e}")))?;
     Ok(anchors)
 }
 
@@ -275,6 +282,10 @@ mod tests {
     }
 
     fn run_with(html: &str, rel_policy: RelPolicy) -> Rewritten {
+        try_run(html, rel_policy).unwrap()
+    }
+
+    fn try_run(html: &str, rel_policy: RelPolicy) -> Result<Rewritten, RewriteError> {
         let site = SiteId::from_trusted("S".repeat(20));
         let rules = CompiledRules::compile(&[]);
         rewrite(
@@ -289,7 +300,6 @@ mod tests {
                 keyword_source: Some("post_meta"),
             },
         )
-        .unwrap()
     }
 
     fn go(r: &Rewritten, i: usize) -> String {
@@ -462,6 +472,19 @@ mod tests {
         assert_eq!(r.links[0].keyword.as_deref(), Some("red & blue"));
         assert_eq!(r.links[0].keyword_source.as_deref(), Some("link_attribute"));
         assert_eq!(r.links[1].keyword.as_deref(), Some("best shoes"));
+    }
+
+    /// Stored like the request's keyword, so held to the same rule.
+    #[test]
+    fn a_keyword_attribute_with_a_control_character_or_too_long_is_refused() {
+        for keyword in ["a\0b", "a\u{1}b", "a\u{85}b", &"k".repeat(201)] {
+            let html = format!(r#"<a data-affrank-keyword="{keyword}" href="https://prf.hn/a">x</a>"#);
+            let e = try_run(&html, RelPolicy::None).err().expect(keyword).to_string();
+            assert!(e.starts_with("the data-affrank-keyword of the link to https://prf.hn/a "), "{e}");
+        }
+        let longest = "k".repeat(200);
+        let html = format!(r#"<a data-affrank-keyword="{longest}" href="https://prf.hn/a">x</a>"#);
+        assert_eq!(run(&html).links[0].keyword.as_deref(), Some(&*longest));
     }
 
     #[test]

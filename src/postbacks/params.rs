@@ -24,9 +24,13 @@ pub struct ParamError {
 }
 
 impl ParamError {
+    /// `parameter` is a name as sent: it goes into the answer and the log
+    /// row's message, so it is made storable (no NUL, bounded) like the
+    /// log's copy of the request.
     fn new(parameter: impl Into<String>, message: impl Into<String>) -> Self {
+        let parameter = parameter.into();
         Self {
-            parameter: parameter.into(),
+            parameter: crate::text::storable(&parameter, MAX_VALUE_CHARS).into_owned(),
             message: message.into(),
         }
     }
@@ -243,20 +247,23 @@ impl RawParams {
         tokens.all(|other| other == first).then_some(first)
     }
 
-    /// Every pair with the token masked, for the postback log.
+    /// Every pair with the token masked, for the postback log: what was
+    /// sent, as PostgreSQL can keep it (a NUL, which jsonb cannot hold, is
+    /// shown as U+FFFD) and cut to twice the longest value accepted.
     pub fn for_log(&self) -> serde_json::Value {
         let mut map = serde_json::Map::new();
         for Pair { name, value, .. } in &self.pairs {
             let shown = if TOKEN.contains(&name.as_str()) {
                 "***".to_owned()
             } else {
-                value.chars().take(MAX_VALUE_CHARS * 2).collect()
+                crate::text::storable(value, MAX_VALUE_CHARS * 2).into_owned()
             };
-            match map.get_mut(name) {
+            let name = crate::text::storable(name, MAX_VALUE_CHARS).into_owned();
+            match map.get_mut(&name) {
                 Some(serde_json::Value::Array(list)) => list.push(shown.into()),
                 Some(first) => *first = serde_json::json!([first.take(), shown]),
                 None => {
-                    map.insert(name.clone(), shown.into());
+                    map.insert(name, shown.into());
                 }
             }
         }
@@ -443,10 +450,7 @@ fn check_not_macro(name: &str, value: &str) -> Result<(), ParamError> {
 }
 
 fn check_text(name: &str, value: &str) -> Result<(), ParamError> {
-    if value.chars().any(char::is_control) {
-        return Err(ParamError::new(name, "contains control characters"));
-    }
-    Ok(())
+    crate::text::check(value, MAX_VALUE_CHARS).map_err(|e| ParamError::new(name, e.to_string()))
 }
 
 /// The amount alone; its currency symbol, if any, is `parse_money`'s.
@@ -715,6 +719,24 @@ mod tests {
         let p = form.validate().unwrap();
         assert_eq!(p.amount.unwrap().to_string(), "12.50");
         assert_eq!(p.event, "Sale Lead");
+    }
+
+    /// jsonb cannot hold a NUL: a request that carries one, in a name or a
+    /// value, must still leave a log row (issue #18).
+    #[test]
+    fn the_logs_copy_holds_no_nul_and_no_endless_name() {
+        let long = "n".repeat(1000);
+        let raw = RawParams::from_query(format!("ev%00nt=a%00b&{long}=1&sid=%00").as_bytes());
+        let log = raw.for_log();
+        assert_eq!(log["ev\u{fffd}nt"], "a\u{fffd}b");
+        assert_eq!(log["sid"], "\u{fffd}");
+        assert!(log.as_object().unwrap().keys().all(|k| k.chars().count() <= MAX_VALUE_CHARS));
+        assert!(!log.to_string().contains("\\u0000"));
+        let bad = RawParams::from_query(b"%00=%FF").validate().unwrap_err();
+        assert_eq!(bad.parameter, "\u{fffd}");
+        let e = query("sid=a&event=sa%0D%0Ale").unwrap_err();
+        assert_eq!(e.parameter, "event");
+        assert!(e.message.contains("control character"), "{}", e.message);
     }
 
     #[test]

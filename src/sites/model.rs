@@ -85,6 +85,17 @@ pub fn validate_currency(field: &str, code: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A site's name: 1 to 200 characters (bytes, as before), no control
+/// character (`text::check`).
+fn validate_name(field: &str, raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::invalid(field, "must be 1 to 200 characters"));
+    }
+    crate::text::check(name, 200).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    Ok(name.to_owned())
+}
+
 pub fn validate_url(field: &str, raw: &str) -> Result<String, ApiError> {
     let url = url::Url::parse(raw.trim())
         .map_err(|e| ApiError::invalid(field, format!("is not a URL: {e}")))?;
@@ -96,12 +107,8 @@ pub fn validate_url(field: &str, raw: &str) -> Result<String, ApiError> {
 
 impl SiteSettings {
     pub fn new(name: &str, url: &str, currency: &str) -> Result<Self, ApiError> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 200 {
-            return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
-        }
         Ok(Self {
-            name: name.to_owned(),
+            name: validate_name("name", name)?,
             url: validate_url("url", url)?,
             currency: validate_currency("currency", currency)?,
             time_zone: "UTC".into(),
@@ -128,13 +135,7 @@ impl SiteSettings {
 
     fn apply_field(&mut self, key: &str, value: &Value) -> Result<(), ApiError> {
         match key {
-            "name" => {
-                let name = string(key, value)?.trim();
-                if name.is_empty() || name.len() > 200 {
-                    return Err(ApiError::invalid(key, "must be 1 to 200 characters"));
-                }
-                self.name = name.to_owned();
-            }
+            "name" => self.name = validate_name(key, string(key, value)?)?,
             "url" => self.url = validate_url(key, string(key, value)?)?,
             "currency" => self.currency = validate_currency(key, string(key, value)?)?,
             "time_zone" => {
@@ -229,6 +230,10 @@ fn parse_rule(field: &str, item: &Value) -> Result<LinkRule, ApiError> {
     };
     let pattern = field_str(map, field, "pattern")?.trim().to_owned();
     let pattern_field = format!("{field}.pattern");
+    // A regex matches a control character by its escape (`\x00`); the
+    // character itself has no business in a stored pattern.
+    crate::text::check(&pattern, usize::MAX)
+        .map_err(|e| ApiError::invalid(&pattern_field, e.to_string()))?;
     match kind {
         RuleKind::Host => validate_host_pattern(&pattern_field, &pattern)?,
         RuleKind::Regex => {
@@ -422,6 +427,16 @@ mod tests {
             (
                 json!({"tracking_base_url": "https://t.test/?a=b"}),
                 "tracking_base_url",
+            ),
+            (json!({"name": "Blog\0"}), "name"),
+            (json!({"name": "Blog\u{7} name"}), "name"),
+            (
+                json!({"link_rules": [{"kind": "regex", "pattern": "^a\0"}]}),
+                "link_rules[0].pattern",
+            ),
+            (
+                json!({"link_rules": [{"kind": "host", "pattern": "a.test/p\0/"}]}),
+                "link_rules[0].pattern",
             ),
         ];
         for (body, field) in cases {

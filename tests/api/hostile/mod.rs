@@ -151,12 +151,11 @@ async fn no_outage(app: &TestApp, findings: &mut Findings) {
     }
 }
 
-/// The credentials each field is tried with: a postback with the right,
-/// a wrong and no token; an API endpoint with and without its key.
+/// The credentials each field is tried with: the right ones and none (a
+/// wrong one takes the same path as none; the random cases send it too).
+/// `/go/`, the probes and a hostile key itself take none.
 fn auths(field: &str) -> &'static [Auth] {
-    if field.starts_with("postback") {
-        &[Auth::Valid, Auth::Wrong, Auth::Missing]
-    } else if field.starts_with("go") || field.starts_with("ops") || field.ends_with("authorization") {
+    if field.starts_with("go") || field.starts_with("ops") || field.ends_with("authorization") {
         &[Auth::Valid]
     } else {
         &[Auth::Valid, Auth::Missing]
@@ -184,7 +183,7 @@ async fn every_known_nasty_value_in_every_field_changes_nothing_for_others() {
                 let (app, t, h) = (&app, &t, &h);
                 async move {
                     let mut found = hostile(t, field, h, auth, false).await.into_iter().collect::<Vec<_>>();
-                    if i % 4 == 0 {
+                    if i % 8 == 0 {
                         found.extend(good_postback(app, t).await);
                     }
                     found
