@@ -4,11 +4,11 @@
 //! unreachable database sends the writers to the spool. Each case meets a
 //! real PostgreSQL error.
 
+use crate::helpers::app::click_row;
 use crate::helpers::db::{create_database, database_url, drop_database, pg_connect};
 use crate::helpers::http::BROWSER_UA;
 use crate::helpers::sidecar::free_port;
 use affrank::clicks::ClickRow;
-use affrank::ids::{LinkId, SessionId, SiteId};
 use affrank::db::Health;
 use affrank::spool::{Landed, Spool, SpoolRecord, commit_or_spool};
 use std::sync::Arc;
@@ -16,20 +16,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 fn a_click() -> ClickRow {
-    ClickRow {
-        session_id: SessionId::parse("ConflictClick000000001").unwrap(),
-        site_id: SiteId::parse(&"S".repeat(20)).unwrap(),
-        link_id: LinkId::parse(&"L".repeat(11)).unwrap(),
-        clicked_at: chrono::Utc::now(),
-        page_url: "https://blog.test/".into(),
-        keyword: None,
-        keyword_source: None,
-        network: None,
-        referrer: None,
-        user_agent: Some(BROWSER_UA.into()),
-        visitor_hash: None,
-        is_bot: false,
-    }
+    click_row(&"S".repeat(20), &"L".repeat(11), "ConflictClick000000001", BROWSER_UA)
 }
 
 fn spooled<T: serde::Serialize>(item: &T) -> SpoolRecord {

@@ -1,7 +1,7 @@
 //! No acknowledged postback is lost or counted twice: under concurrency
 //! across two processes, through a database outage, across `kill -9`.
 
-use crate::helpers::app::spawn_app_on;
+use crate::helpers::app::{click_row, spawn_app_on};
 use crate::helpers::db::{
     ThrowawayCluster, create_database, database_url, drop_database, pg_connect, query_count,
     reachable_tempdir,
@@ -215,7 +215,6 @@ async fn acknowledged_postbacks_survive_kill_9() {
 #[tokio::test]
 async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     use affrank::clicks::ClickRow;
-    use affrank::ids::{LinkId, SessionId, SiteId};
     use affrank::spool::{Spool, SpoolRecord};
     let name = create_database().await;
     let url = database_url(&name);
@@ -239,23 +238,13 @@ async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     let other = tempfile::tempdir().unwrap();
     let spool = Spool::open(other.path().join("spool")).unwrap();
     spool
-        .append(&[SpoolRecord::encode(
-            "click",
-            &ClickRow {
-                session_id: SessionId::parse("LateClick0000000001").unwrap(),
-                site_id: SiteId::parse(&site.id).unwrap(),
-                link_id: LinkId::parse(&link).unwrap(),
-                clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
-                page_url: "https://blog.test/best-shoes/".into(),
-                keyword: Some("late keyword".into()),
-                keyword_source: Some("post_meta".into()),
-                network: Some("partnerize".into()),
-                referrer: None,
-                user_agent: Some(BROWSER_UA.into()),
-                visitor_hash: None,
-                is_bot: false,
-            },
-        )])
+        .append(&[SpoolRecord::encode("click", &ClickRow {
+            clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
+            keyword: Some("late keyword".into()),
+            keyword_source: Some("post_meta".into()),
+            network: Some("partnerize".into()),
+            ..click_row(&site.id, &link, "LateClick0000000001", BROWSER_UA)
+        })])
         .unwrap();
     drop(spool);
     let second = spawn_app_on(url, other, |_| {}).await;

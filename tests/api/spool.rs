@@ -1,7 +1,7 @@
 //! Clicks made while PostgreSQL is down are redirected, spooled, and written
 //! exactly once when it is back: in-process, and across a `kill -9`.
 
-use crate::helpers::app::{spawn_app, spawn_app_on};
+use crate::helpers::app::{click_row, spawn_app, spawn_app_on};
 use crate::helpers::db::{
     ThrowawayCluster, create_database, database_url, drop_database, pg_connect, reachable_tempdir,
 };
@@ -199,8 +199,6 @@ async fn sigterm_drains_the_writer_so_no_acknowledged_click_is_lost() {
 /// record behind it for good.
 #[tokio::test]
 async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
-    use affrank::clicks::ClickRow;
-    use affrank::ids::{LinkId, SessionId, SiteId};
     use affrank::spool::{Spool, SpoolRecord, replay::replay_once};
     use affrank::telemetry::Metrics;
 
@@ -210,23 +208,7 @@ async fn a_record_the_database_refuses_is_set_aside_and_the_rest_replayed() {
         .register_link(&site, "https://prf.hn/click/camref:1")
         .await;
     let click = |session: &str, user_agent: &str| {
-        SpoolRecord::encode(
-            "click",
-            &ClickRow {
-                session_id: SessionId::parse(session).unwrap(),
-                site_id: SiteId::parse(&site.id).unwrap(),
-                link_id: LinkId::parse(&link).unwrap(),
-                clicked_at: chrono::Utc::now(),
-                page_url: "https://blog.test/best-shoes/".into(),
-                keyword: None,
-                keyword_source: None,
-                network: None,
-                referrer: None,
-                user_agent: Some(user_agent.into()),
-                visitor_hash: None,
-                is_bot: false,
-            },
-        )
+        SpoolRecord::encode("click", &click_row(&site.id, &link, session, user_agent))
     };
     let dir = tempfile::tempdir().unwrap();
     let spool = std::sync::Arc::new(Spool::open(dir.path()).unwrap());

@@ -2,8 +2,9 @@
 
 use super::db::{create_database, database_url, drop_database};
 use super::http::{BROWSER_UA, location, send_postback, session_of};
+use affrank::clicks::ClickRow;
 use affrank::config::Config;
-use affrank::ids::{ApiKey, SiteId, mint_postback_secret};
+use affrank::ids::{ApiKey, LinkId, SessionId, SiteId, mint_postback_secret};
 use affrank::sites::{SiteSettings, sql as site_sql};
 use affrank::startup::Application;
 use secrecy::SecretString;
@@ -20,6 +21,25 @@ pub struct TestApp {
     db_name: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
+}
+
+/// A click made now on `link_id` of `site_id`, as the click writer and the
+/// spool hold it: for tests that write one without a request.
+pub fn click_row(site_id: &str, link_id: &str, session_id: &str, user_agent: &str) -> ClickRow {
+    ClickRow {
+        session_id: SessionId::parse(session_id).unwrap(),
+        site_id: SiteId::parse(site_id).unwrap(),
+        link_id: LinkId::parse(link_id).unwrap(),
+        clicked_at: chrono::Utc::now(),
+        page_url: "https://blog.test/best-shoes/".into(),
+        keyword: None,
+        keyword_source: None,
+        network: None,
+        referrer: None,
+        user_agent: Some(user_agent.into()),
+        visitor_hash: None,
+        is_bot: false,
+    }
 }
 
 pub struct TestSite {

@@ -50,17 +50,22 @@ pub fn metric(text: &str, name: &str) -> f64 {
 
 /// Sends `request`, a whole HTTP/1.1 request with `Connection: close`,
 /// over a bare connection, for what HTTP clients refuse to build; returns
-/// the answer's status and body.
-pub async fn raw_http(address: &str, request: &[u8]) -> (u16, String) {
+/// all the server wrote back before it closed.
+pub async fn raw_exchange(address: &str, request: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
         .await
         .unwrap();
-    // The server may answer (413, 414) and close before reading it all.
+    // The server may answer (400, 413, 414) and close before reading it all.
     let _ = stream.write_all(request).await;
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response).await;
-    let response = String::from_utf8_lossy(&response).to_string();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// `raw_exchange`'s answer: its status and body.
+pub async fn raw_http(address: &str, request: &[u8]) -> (u16, String) {
+    let response = raw_exchange(address, request).await;
     let status = response
         .split(' ')
         .nth(1)

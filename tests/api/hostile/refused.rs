@@ -4,12 +4,12 @@
 //! counted), nothing is spooled, the database is not taken for away, and
 //! the next postback is `matched`, not `queued`.
 
-use crate::helpers::app::{TestSite, spawn_app};
+use crate::helpers::app::{TestApp, TestSite, click_row, spawn_app};
 use crate::helpers::http::{BROWSER_UA, metric};
 use affrank::clicks::ClickRow;
 use affrank::clicks::writer::{ClickWriter, Durability};
 use affrank::db::Health;
-use affrank::ids::{LinkId, SessionId, SiteId};
+use affrank::ids::SessionId;
 use affrank::postbacks::params::Status;
 use affrank::postbacks::writer::PostbackWriter;
 use affrank::postbacks::{NewConversion, Outcome, PostbackRecord};
@@ -18,22 +18,51 @@ use affrank::telemetry::Metrics;
 use serde_json::json;
 use std::sync::Arc;
 
+/// A server with a site and a link on it, and beside it what a writer of
+/// the test's own needs: a spool, the health it reports to, its metrics.
 struct Writers {
+    app: TestApp,
+    site: TestSite,
+    link: String,
     spool: Arc<Spool>,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
     dir: tempfile::TempDir,
 }
 
+/// `PostbackWriter::start` and `ClickWriter::start`.
+type Start<W> = fn(
+    deadpool_postgres::Pool,
+    Arc<Spool>,
+    Arc<Health>,
+    Arc<Metrics>,
+    usize,
+    usize,
+) -> (W, affrank::group_commit::Writers);
+
 impl Writers {
-    fn new() -> Self {
+    async fn new() -> Self {
+        let app = spawn_app().await;
+        let site = app.add_site().await;
+        let link = app
+            .register_link(&site, "https://prf.hn/click/camref:1")
+            .await;
         let dir = tempfile::tempdir().unwrap();
         Self {
+            app,
+            site,
+            link,
             spool: Arc::new(Spool::open(dir.path()).unwrap()),
             health: Arc::new(Health::new()),
             metrics: Arc::new(Metrics::new()),
             dir,
         }
+    }
+
+    /// One writer task taking batches of up to 64.
+    fn start<W>(&self, start: Start<W>) -> (W, affrank::group_commit::Writers) {
+        let pool = self.app.pool.clone();
+        start(pool, self.spool.clone(), self.health.clone(), self.metrics.clone(), 1, 64)
     }
 
     /// The records set aside, one JSON line each.
@@ -94,35 +123,27 @@ fn postback(site: &TestSite, session: &str, txid: &str) -> PostbackRecord {
 
 #[tokio::test]
 async fn a_postback_the_database_refuses_is_set_aside_and_its_batch_commits() {
-    let app = spawn_app().await;
-    let site = app.add_site().await;
-    let session = app.session(&site).await;
-    let w = Writers::new();
-    let (writer, _tasks) = PostbackWriter::start(
-        app.pool.clone(),
-        w.spool.clone(),
-        w.health.clone(),
-        w.metrics.clone(),
-        1,
-        64,
-    );
-    let mut nul_in_log = postback(&site, &session, "refused-log");
+    let w = Writers::new().await;
+    let (app, site) = (&w.app, &w.site);
+    let session = app.session(site).await;
+    let (writer, _tasks) = w.start(PostbackWriter::start);
+    let mut nul_in_log = postback(site, &session, "refused-log");
     nul_in_log.params["event"] = json!("sale\0");
-    let mut nul_in_conversion = postback(&site, &session, "refused-conversion");
+    let mut nul_in_conversion = postback(site, &session, "refused-conversion");
     nul_in_conversion.conversion.as_mut().unwrap().event = "sale\0".into();
     // A refusal with nothing to settle: only its log row, refused too.
-    let mut nul_in_refusal = postback(&site, &session, "refused-401");
+    let mut nul_in_refusal = postback(site, &session, "refused-401");
     nul_in_refusal.conversion = None;
     nul_in_refusal.outcome = Outcome::Unauthorized;
     nul_in_refusal.message = "token missing or wrong\0".into();
     let records = vec![
-        postback(&site, &session, "good-1"),
+        postback(site, &session, "good-1"),
         nul_in_log,
-        postback(&site, &session, "good-2"),
+        postback(site, &session, "good-2"),
         nul_in_conversion,
-        postback(&site, &session, "good-3"),
+        postback(site, &session, "good-3"),
         nul_in_refusal,
-        postback(&site, &session, "good-4"),
+        postback(site, &session, "good-4"),
     ];
     // Submitted together on this one thread: all are queued before the
     // writer runs, so they make one batch.
@@ -153,7 +174,7 @@ async fn a_postback_the_database_refuses_is_set_aside_and_its_batch_commits() {
     assert_eq!(w.refused("postback"), 3.0);
 
     let next = writer
-        .submit(postback(&site, &session, "next"))
+        .submit(postback(site, &session, "next"))
         .await
         .unwrap();
     assert_eq!(next.outcome, Matched, "{next:?}");
@@ -162,33 +183,10 @@ async fn a_postback_the_database_refuses_is_set_aside_and_its_batch_commits() {
 
 #[tokio::test]
 async fn a_click_the_database_refuses_is_set_aside_and_its_batch_commits() {
-    let app = spawn_app().await;
-    let site = app.add_site().await;
-    let link = app
-        .register_link(&site, "https://prf.hn/click/camref:1")
-        .await;
-    let w = Writers::new();
-    let (writer, _tasks) = ClickWriter::start(
-        app.pool.clone(),
-        w.spool.clone(),
-        w.health.clone(),
-        w.metrics.clone(),
-        1,
-        64,
-    );
-    let click = |user_agent: &str| ClickRow {
-        session_id: SessionId::mint(),
-        site_id: SiteId::parse(&site.id).unwrap(),
-        link_id: LinkId::parse(&link).unwrap(),
-        clicked_at: chrono::Utc::now(),
-        page_url: "https://blog.test/best-shoes/".into(),
-        keyword: None,
-        keyword_source: None,
-        network: None,
-        referrer: None,
-        user_agent: Some(user_agent.into()),
-        visitor_hash: None,
-        is_bot: false,
+    let w = Writers::new().await;
+    let (writer, _tasks) = w.start(ClickWriter::start);
+    let click = |user_agent: &str| {
+        click_row(&w.site.id, &w.link, SessionId::mint().as_str(), user_agent)
     };
     let rows: Vec<ClickRow> = (0..10)
         .map(|i| click(if i == 6 { "Mozilla/5.0 \0" } else { BROWSER_UA }))
@@ -200,7 +198,7 @@ async fn a_click_the_database_refuses_is_set_aside_and_its_batch_commits() {
     let mut expected = vec![Durability::Committed; 10];
     expected[6] = Durability::SetAside;
     assert_eq!(durable, expected);
-    assert_eq!(app.count("SELECT count(*) FROM clicks").await, 9);
+    assert_eq!(w.app.count("SELECT count(*) FROM clicks").await, 9);
     w.assert_normal_mode();
     let aside = w.set_aside();
     assert_eq!(aside.len(), 1);
@@ -208,6 +206,6 @@ async fn a_click_the_database_refuses_is_set_aside_and_its_batch_commits() {
     assert_eq!(w.refused("click"), 1.0);
 
     assert_eq!(writer.record(click(BROWSER_UA)).await.unwrap(), Durability::Committed);
-    assert_eq!(app.count("SELECT count(*) FROM clicks").await, 10);
+    assert_eq!(w.app.count("SELECT count(*) FROM clicks").await, 10);
     w.assert_normal_mode();
 }

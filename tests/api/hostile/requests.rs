@@ -3,8 +3,8 @@
 //! connection, since HTTP clients refuse to send most of these values.
 
 use super::values::Hostile;
+use crate::helpers::http::raw_exchange;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Whose credentials go with the request: the site's API key or postback
 /// token, a wrong one, or none.
@@ -379,20 +379,9 @@ fn log(t: &Target, part: &str, h: &Hostile, auth: Auth, raw: bool) -> Request {
 /// The status of the answer, or `None` when the server closed the
 /// connection without one; and the start of the body, for the report.
 pub async fn send(address: &str, request: &[u8]) -> (Option<u16>, String) {
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
-            .await
-            .unwrap();
-        // The server may answer (400, 413, 414) and close before reading it all.
-        let _ = stream.write_all(request).await;
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response).await;
-        response
-    };
-    let response = tokio::time::timeout(Duration::from_secs(30), exchange)
+    let text = tokio::time::timeout(Duration::from_secs(30), raw_exchange(address, request))
         .await
         .expect("an answer within 30 s");
-    let text = String::from_utf8_lossy(&response);
     let status = text
         .strip_prefix("HTTP/1.1 ")
         .and_then(|rest| rest.get(..3))

@@ -88,15 +88,23 @@ fn incompressible(len: usize) -> String {
 pub fn known() -> Vec<Hostile> {
     // Far past serde_json's limit of 128 levels, and any recursion's.
     let nested = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
-    vec![
-        Hostile::text("NUL", "\0"),
-        Hostile::text("NUL inside", "abc\0def"),
-        Hostile::text("U+0001", "\u{1}"),
-        Hostile::text("DEL and C1", "a\u{7f}\u{85}\u{9f}b"),
-        Hostile::text("CRLF", "x\r\nSet-Cookie: a=b"),
-        Hostile::text("literal %00", "%00"),
-        Hostile::text("bidi, BOM, non-characters", "\u{202e}\u{feff}\u{fffe}\u{ffff}"),
-        Hostile::text("emoji", "😀🏳️‍🌈"),
+    let texts = [
+        // What PostgreSQL cannot store, other control characters, and a
+        // NUL spelled out.
+        [("NUL", "\0"), ("NUL inside", "abc\0def"), ("U+0001", "\u{1}")],
+        [("DEL and C1", "a\u{7f}\u{85}\u{9f}b"), ("CRLF", "x\r\nSet-Cookie: a=b"), ("literal %00", "%00")],
+        // Valid but unusual text.
+        [("bidi, BOM, non-characters", "\u{202e}\u{feff}\u{fffe}\u{ffff}"), ("emoji", "😀🏳️‍🌈"), ("empty", "")],
+        // The syntax of whatever parses or shows the value.
+        [("spaces", "   "), ("macro", "{SubId1}"), ("SQL", "x'); DROP TABLE conversions; --")],
+        [("script", "<script>alert(1)</script>"), ("path traversal", "../../etc/passwd"), ("form syntax", "a=b&c=%zz&token=x+y")],
+    ];
+    let mut values: Vec<Hostile> = texts
+        .into_iter()
+        .flatten()
+        .map(|(name, text)| Hostile::text(name, text))
+        .collect();
+    values.extend([
         Hostile::bytes("invalid UTF-8", b"\xff\xfe"),
         Hostile::bytes("truncated UTF-8", b"ab\xc3"),
         Hostile::bytes("overlong NUL", b"\xc0\x80"),
@@ -106,20 +114,18 @@ pub fn known() -> Vec<Hostile> {
         Hostile::text("10 kB", &"x".repeat(10 * 1024)),
         Hostile::text("10 kB incompressible", &incompressible(10 * 1024)),
         Hostile::text("10 kB of é", &"é".repeat(5 * 1024)),
-        Hostile::raw_json("overlong number", &"9".repeat(400)),
-        Hostile::raw_json("huge exponent", "1e999999"),
-        Hostile::raw_json("u64 + 1", "18446744073709551616"),
-        Hostile::raw_json("negative", "-1"),
-        Hostile::raw_json("huge nesting", &nested),
-        Hostile::raw_json("object", r#"{"a":{"b":[1,{"c":null}]}}"#),
-        Hostile::text("empty", ""),
-        Hostile::text("spaces", "   "),
-        Hostile::text("macro", "{SubId1}"),
-        Hostile::text("SQL", "x'); DROP TABLE conversions; --"),
-        Hostile::text("script", "<script>alert(1)</script>"),
-        Hostile::text("path traversal", "../../etc/passwd"),
-        Hostile::text("form syntax", "a=b&c=%zz&token=x+y"),
-    ]
+    ]);
+    let json: [[(&str, String); 2]; 3] = [
+        [("overlong number", "9".repeat(400)), ("huge exponent", "1e999999".into())],
+        [("u64 + 1", "18446744073709551616".into()), ("negative", "-1".into())],
+        [("huge nesting", nested), ("object", r#"{"a":{"b":[1,{"c":null}]}}"#.into())],
+    ];
+    values.extend(
+        json.into_iter()
+            .flatten()
+            .map(|(name, json)| Hostile::raw_json(name, &json)),
+    );
+    values
 }
 
 /// Random hostile values: arbitrary bytes, text full of control
