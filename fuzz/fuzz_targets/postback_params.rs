@@ -104,7 +104,8 @@ fn split_line(data: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// The postback log never shows a token: whatever sent under the name
-/// `token` (any case, any number of times) is logged as "***".
+/// `token` (any case, any number of times) is logged as "***"; and it holds
+/// nothing PostgreSQL cannot store.
 fn check_log(raw: &RawParams) {
     let log = raw.for_log();
     assert_eq!(log, raw.for_log(), "for_log is not deterministic");
@@ -125,6 +126,12 @@ fn check_log(raw: &RawParams) {
             let Value::String(s) = v else {
                 panic!("{name}: a logged value that is not a string: {v}");
             };
+            // PostgreSQL's jsonb cannot hold a NUL: the log row would be
+            // refused, with or without a token (issue #18).
+            assert!(
+                !s.contains('\0') && !name.contains('\0'),
+                "{name:?}: a NUL in the log"
+            );
             assert!(
                 s.chars().count() <= 400,
                 "{name}: a logged value over 400 characters"
