@@ -58,7 +58,10 @@ mod tests {
         assert_eq!(check("ünïcödé 😀 \u{202e}", 200), Ok(()));
         assert_eq!(check("ab\0", 200), Err(TextError::Control('\0', 3)));
         for c in ['\u{1}', '\t', '\n', '\r', '\u{7f}', '\u{85}', '\u{9f}'] {
-            assert!(matches!(check(&format!("a{c}"), 200), Err(TextError::Control(_, 2))), "{c:?}");
+            assert!(
+                matches!(check(&format!("a{c}"), 200), Err(TextError::Control(_, 2))),
+                "{c:?}"
+            );
         }
         assert_eq!(check(&"é".repeat(201), 200), Err(TextError::TooLong(200)));
         assert_eq!(check(&"é".repeat(200), 200), Ok(()));

@@ -101,7 +101,12 @@ fn map_query(query: &[(String, String)]) -> Result<(Option<Cursor>, i64), ApiErr
                 );
             }
             "since" | "limit" => return Err(ApiError::invalid(name, "is given more than once")),
-            _ => return Err(ApiError::invalid(name, "is not a parameter of this endpoint (since, limit)")),
+            _ => {
+                return Err(ApiError::invalid(
+                    name,
+                    "is not a parameter of this endpoint (since, limit)",
+                ));
+            }
         }
     }
     Ok((since.flatten(), limit.unwrap_or(sync::DEFAULT_LIMIT)))

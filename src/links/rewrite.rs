@@ -95,7 +95,9 @@ pub fn rewrite(html: &str, ctx: &RewriteContext<'_>) -> Result<Rewritten, Rewrit
             Some(k) if !k.trim().is_empty() => {
                 // Held to the request keyword's rule: it is stored the same way.
                 crate::text::check(k.trim(), MAX_KEYWORD_CHARS).map_err(|e| {
-                    RewriteError(format!("the {LINK_KEYWORD_ATTRIBUTE} of the link to {url} {e}"))
+                    RewriteError(format!(
+                        "the {LINK_KEYWORD_ATTRIBUTE} of the link to {url} {e}"
+                    ))
                 })?;
                 (Some(k.trim().to_owned()), Some("link_attribute".to_owned()))
             }
@@ -478,9 +480,16 @@ mod tests {
     #[test]
     fn a_keyword_attribute_with_a_control_character_or_too_long_is_refused() {
         for keyword in ["a\0b", "a\u{1}b", "a\u{85}b", &"k".repeat(201)] {
-            let html = format!(r#"<a data-affrank-keyword="{keyword}" href="https://prf.hn/a">x</a>"#);
-            let e = try_run(&html, RelPolicy::None).err().expect(keyword).to_string();
-            assert!(e.starts_with("the data-affrank-keyword of the link to https://prf.hn/a "), "{e}");
+            let html =
+                format!(r#"<a data-affrank-keyword="{keyword}" href="https://prf.hn/a">x</a>"#);
+            let e = try_run(&html, RelPolicy::None)
+                .err()
+                .expect(keyword)
+                .to_string();
+            assert!(
+                e.starts_with("the data-affrank-keyword of the link to https://prf.hn/a "),
+                "{e}"
+            );
         }
         let longest = "k".repeat(200);
         let html = format!(r#"<a data-affrank-keyword="{longest}" href="https://prf.hn/a">x</a>"#);

@@ -730,7 +730,12 @@ mod tests {
         let log = raw.for_log();
         assert_eq!(log["ev\u{fffd}nt"], "a\u{fffd}b");
         assert_eq!(log["sid"], "\u{fffd}");
-        assert!(log.as_object().unwrap().keys().all(|k| k.chars().count() <= MAX_VALUE_CHARS));
+        assert!(
+            log.as_object()
+                .unwrap()
+                .keys()
+                .all(|k| k.chars().count() <= MAX_VALUE_CHARS)
+        );
         assert!(!log.to_string().contains("\\u0000"));
         let bad = RawParams::from_query(b"%00=%FF").validate().unwrap_err();
         assert_eq!(bad.parameter, "\u{fffd}");

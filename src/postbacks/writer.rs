@@ -88,7 +88,11 @@ impl Committer for PostbackBatches {
 }
 
 impl PostbackBatches {
-    fn answer(&self, record: &PostbackRecord, landed: Landed<Settled>) -> Result<Settled, NotDurable> {
+    fn answer(
+        &self,
+        record: &PostbackRecord,
+        landed: Landed<Settled>,
+    ) -> Result<Settled, NotDurable> {
         if matches!(landed, Landed::SetAside) {
             self.metrics
                 .writes_refused

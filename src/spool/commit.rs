@@ -150,7 +150,9 @@ async fn keep<I>(
 enum Failed {
     /// Refused for what the records hold: smaller parts may commit.
     Refused(anyhow::Error),
-    Other { database_away: bool },
+    Other {
+        database_away: bool,
+    },
 }
 
 /// One attempt at `part` within `COMMIT_TIMEOUT`, repeated on a conflict.

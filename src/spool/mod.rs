@@ -14,8 +14,8 @@
 mod commit;
 pub mod replay;
 
-pub use commit::{Landed, commit_or_spool};
 use commit::is_poison;
+pub use commit::{Landed, commit_or_spool};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

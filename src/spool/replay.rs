@@ -89,12 +89,11 @@ pub async fn replay_once(
         if !refused.is_empty() {
             let (aside, at) = (keeper.clone(), path.clone());
             let n = refused.len();
-            let kept =
-                tokio::task::spawn_blocking(move || {
-                    let name = at.file_stem().unwrap_or_default().to_string_lossy();
-                    aside.set_aside(&name, &refused)
-                })
-                .await??;
+            let kept = tokio::task::spawn_blocking(move || {
+                let name = at.file_stem().unwrap_or_default().to_string_lossy();
+                aside.set_aside(&name, &refused)
+            })
+            .await??;
             metrics.spool_refused.inc_by(n as u64);
             tracing::error!(records = n, kept = %kept.display(), "the database refused spooled records; kept aside for an operator");
         }

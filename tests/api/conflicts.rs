@@ -16,7 +16,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 fn a_click() -> ClickRow {
-    click_row(&"S".repeat(20), &"L".repeat(11), "ConflictClick000000001", BROWSER_UA)
+    click_row(
+        &"S".repeat(20),
+        &"L".repeat(11),
+        "ConflictClick000000001",
+        BROWSER_UA,
+    )
 }
 
 fn spooled<T: serde::Serialize>(item: &T) -> SpoolRecord {
@@ -186,11 +191,19 @@ async fn a_record_the_database_refuses_is_set_aside_and_the_rest_commit() {
         "the batch, [10, 11], [2, 12, 13], [2], [12, 13]: no part is tried twice"
     );
     let client = pg_connect(&f.url).await.unwrap();
-    let rows = client.query_one("SELECT count(*) FROM pair", &[]).await.unwrap();
+    let rows = client
+        .query_one("SELECT count(*) FROM pair", &[])
+        .await
+        .unwrap();
     assert_eq!(rows.get::<_, i64>(0), 2 + 4);
     assert_eq!(f.spool.pending(), 0, "nothing spooled");
-    assert!(f.health.is_up(), "the database answered: writers keep using it");
-    let aside = std::fs::read_dir(f.spool_dir.join("quarantine")).unwrap().count();
+    assert!(
+        f.health.is_up(),
+        "the database answered: writers keep using it"
+    );
+    let aside = std::fs::read_dir(f.spool_dir.join("quarantine"))
+        .unwrap()
+        .count();
     assert_eq!(aside, 1, "the refused record is kept for an operator");
 }
 
@@ -205,7 +218,9 @@ async fn a_batch_refused_for_another_reason_is_spooled_alone_and_the_database_st
         |_| async {
             attempts.fetch_add(1, Ordering::SeqCst);
             let client = pg_connect(&f.url).await?;
-            client.execute("INSERT INTO no_such_table VALUES (1)", &[]).await?;
+            client
+                .execute("INSERT INTO no_such_table VALUES (1)", &[])
+                .await?;
             anyhow::Ok(vec![()])
         },
         spooled,

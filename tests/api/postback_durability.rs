@@ -238,13 +238,16 @@ async fn a_conversion_is_matched_when_its_spooled_click_is_replayed() {
     let other = tempfile::tempdir().unwrap();
     let spool = Spool::open(other.path().join("spool")).unwrap();
     spool
-        .append(&[SpoolRecord::encode("click", &ClickRow {
-            clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
-            keyword: Some("late keyword".into()),
-            keyword_source: Some("post_meta".into()),
-            network: Some("partnerize".into()),
-            ..click_row(&site.id, &link, "LateClick0000000001", BROWSER_UA)
-        })])
+        .append(&[SpoolRecord::encode(
+            "click",
+            &ClickRow {
+                clicked_at: chrono::Utc::now() - chrono::Duration::minutes(3),
+                keyword: Some("late keyword".into()),
+                keyword_source: Some("post_meta".into()),
+                network: Some("partnerize".into()),
+                ..click_row(&site.id, &link, "LateClick0000000001", BROWSER_UA)
+            },
+        )])
         .unwrap();
     drop(spool);
     let second = spawn_app_on(url, other, |_| {}).await;

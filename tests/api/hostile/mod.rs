@@ -101,7 +101,10 @@ async fn good_postback(app: &TestApp, t: &Target) -> Option<(String, String)> {
     let (status, body) = app
         .postback(
             &t.site_id,
-            &format!("sid={}&amount=2.00&txid=good-{n}&token={}", t.session, t.secret),
+            &format!(
+                "sid={}&amount=2.00&txid=good-{n}&token={}",
+                t.session, t.secret
+            ),
         )
         .await;
     if status == 200 && body["status"] == "matched" {
@@ -182,7 +185,10 @@ async fn every_known_nasty_value_in_every_field_changes_nothing_for_others() {
             .map(|(i, (field, auth))| {
                 let (app, t, h) = (&app, &t, &h);
                 async move {
-                    let mut found = hostile(t, field, h, auth, false).await.into_iter().collect::<Vec<_>>();
+                    let mut found = hostile(t, field, h, auth, false)
+                        .await
+                        .into_iter()
+                        .collect::<Vec<_>>();
                     if i % 8 == 0 {
                         found.extend(good_postback(app, t).await);
                     }
@@ -237,7 +243,10 @@ async fn random_hostile_requests_change_nothing_for_others() {
             findings.add(kind, example);
         }
         if let Some((kind, example)) = good_postback(&app, &t).await {
-            findings.add(format!("{kind} right after {field}"), format!("{}: {example}", h.name));
+            findings.add(
+                format!("{kind} right after {field}"),
+                format!("{}: {example}", h.name),
+            );
         }
     }
     no_outage(&app, &mut findings).await;

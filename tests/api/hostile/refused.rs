@@ -62,7 +62,14 @@ impl Writers {
     /// One writer task taking batches of up to 64.
     fn start<W>(&self, start: Start<W>) -> (W, affrank::group_commit::Writers) {
         let pool = self.app.pool.clone();
-        start(pool, self.spool.clone(), self.health.clone(), self.metrics.clone(), 1, 64)
+        start(
+            pool,
+            self.spool.clone(),
+            self.health.clone(),
+            self.metrics.clone(),
+            1,
+            64,
+        )
     }
 
     /// The records set aside, one JSON line each.
@@ -86,7 +93,10 @@ impl Writers {
 
     fn refused(&self, kind: &str) -> f64 {
         let text = self.metrics.render();
-        metric(&text, &format!("affrank_writes_refused_total{{kind=\"{kind}\"}}"))
+        metric(
+            &text,
+            &format!("affrank_writes_refused_total{{kind=\"{kind}\"}}"),
+        )
     }
 
     /// How many batches the writers committed and how many items they held.
@@ -149,12 +159,27 @@ async fn a_postback_the_database_refuses_is_set_aside_and_its_batch_commits() {
     // writer runs, so they make one batch.
     let answers =
         futures_util::future::join_all(records.into_iter().map(|r| writer.submit(r))).await;
-    assert_eq!(w.batches("postback_batch_size"), (1.0, 7.0), "one batch of seven");
-    let outcomes: Vec<Outcome> = answers.iter().map(|a| a.as_ref().unwrap().outcome).collect();
+    assert_eq!(
+        w.batches("postback_batch_size"),
+        (1.0, 7.0),
+        "one batch of seven"
+    );
+    let outcomes: Vec<Outcome> = answers
+        .iter()
+        .map(|a| a.as_ref().unwrap().outcome)
+        .collect();
     use Outcome::*;
     assert_eq!(
         outcomes,
-        [Matched, Invalid, Matched, Invalid, Matched, Unauthorized, Matched]
+        [
+            Matched,
+            Invalid,
+            Matched,
+            Invalid,
+            Matched,
+            Unauthorized,
+            Matched
+        ]
     );
     assert!(answers[1].as_ref().unwrap().message.contains("refused"));
     assert_eq!(
@@ -168,8 +193,14 @@ async fn a_postback_the_database_refuses_is_set_aside_and_its_batch_commits() {
     w.assert_normal_mode();
     let aside = w.set_aside();
     assert_eq!(aside.len(), 3, "{aside:?}");
-    for (line, txid) in aside.iter().zip(["refused-log", "refused-conversion", "refused-401"]) {
-        assert!(line.contains(txid) && line.contains("\"kind\":\"postback\""), "{line}");
+    for (line, txid) in aside
+        .iter()
+        .zip(["refused-log", "refused-conversion", "refused-401"])
+    {
+        assert!(
+            line.contains(txid) && line.contains("\"kind\":\"postback\""),
+            "{line}"
+        );
     }
     assert_eq!(w.refused("postback"), 3.0);
 
@@ -185,15 +216,18 @@ async fn a_postback_the_database_refuses_is_set_aside_and_its_batch_commits() {
 async fn a_click_the_database_refuses_is_set_aside_and_its_batch_commits() {
     let w = Writers::new().await;
     let (writer, _tasks) = w.start(ClickWriter::start);
-    let click = |user_agent: &str| {
-        click_row(&w.site.id, &w.link, SessionId::mint().as_str(), user_agent)
-    };
+    let click =
+        |user_agent: &str| click_row(&w.site.id, &w.link, SessionId::mint().as_str(), user_agent);
     let rows: Vec<ClickRow> = (0..10)
         .map(|i| click(if i == 6 { "Mozilla/5.0 \0" } else { BROWSER_UA }))
         .collect();
     let refused_session = rows[6].session_id.as_str().to_owned();
     let answers = futures_util::future::join_all(rows.into_iter().map(|r| writer.record(r))).await;
-    assert_eq!(w.batches("click_batch_size"), (1.0, 10.0), "one batch of ten");
+    assert_eq!(
+        w.batches("click_batch_size"),
+        (1.0, 10.0),
+        "one batch of ten"
+    );
     let durable: Vec<Durability> = answers.into_iter().map(Result::unwrap).collect();
     let mut expected = vec![Durability::Committed; 10];
     expected[6] = Durability::SetAside;
@@ -205,7 +239,10 @@ async fn a_click_the_database_refuses_is_set_aside_and_its_batch_commits() {
     assert!(aside[0].contains(&refused_session), "{}", aside[0]);
     assert_eq!(w.refused("click"), 1.0);
 
-    assert_eq!(writer.record(click(BROWSER_UA)).await.unwrap(), Durability::Committed);
+    assert_eq!(
+        writer.record(click(BROWSER_UA)).await.unwrap(),
+        Durability::Committed
+    );
     assert_eq!(w.app.count("SELECT count(*) FROM clicks").await, 10);
     w.assert_normal_mode();
 }

@@ -91,13 +91,36 @@ pub fn known() -> Vec<Hostile> {
     let texts = [
         // What PostgreSQL cannot store, other control characters, and a
         // NUL spelled out.
-        [("NUL", "\0"), ("NUL inside", "abc\0def"), ("U+0001", "\u{1}")],
-        [("DEL and C1", "a\u{7f}\u{85}\u{9f}b"), ("CRLF", "x\r\nSet-Cookie: a=b"), ("literal %00", "%00")],
+        [
+            ("NUL", "\0"),
+            ("NUL inside", "abc\0def"),
+            ("U+0001", "\u{1}"),
+        ],
+        [
+            ("DEL and C1", "a\u{7f}\u{85}\u{9f}b"),
+            ("CRLF", "x\r\nSet-Cookie: a=b"),
+            ("literal %00", "%00"),
+        ],
         // Valid but unusual text.
-        [("bidi, BOM, non-characters", "\u{202e}\u{feff}\u{fffe}\u{ffff}"), ("emoji", "😀🏳️‍🌈"), ("empty", "")],
+        [
+            (
+                "bidi, BOM, non-characters",
+                "\u{202e}\u{feff}\u{fffe}\u{ffff}",
+            ),
+            ("emoji", "😀🏳️‍🌈"),
+            ("empty", ""),
+        ],
         // The syntax of whatever parses or shows the value.
-        [("spaces", "   "), ("macro", "{SubId1}"), ("SQL", "x'); DROP TABLE conversions; --")],
-        [("script", "<script>alert(1)</script>"), ("path traversal", "../../etc/passwd"), ("form syntax", "a=b&c=%zz&token=x+y")],
+        [
+            ("spaces", "   "),
+            ("macro", "{SubId1}"),
+            ("SQL", "x'); DROP TABLE conversions; --"),
+        ],
+        [
+            ("script", "<script>alert(1)</script>"),
+            ("path traversal", "../../etc/passwd"),
+            ("form syntax", "a=b&c=%zz&token=x+y"),
+        ],
     ];
     let mut values: Vec<Hostile> = texts
         .into_iter()
@@ -116,9 +139,18 @@ pub fn known() -> Vec<Hostile> {
         Hostile::text("10 kB of é", &"é".repeat(5 * 1024)),
     ]);
     let json: [[(&str, String); 2]; 3] = [
-        [("overlong number", "9".repeat(400)), ("huge exponent", "1e999999".into())],
-        [("u64 + 1", "18446744073709551616".into()), ("negative", "-1".into())],
-        [("huge nesting", nested), ("object", r#"{"a":{"b":[1,{"c":null}]}}"#.into())],
+        [
+            ("overlong number", "9".repeat(400)),
+            ("huge exponent", "1e999999".into()),
+        ],
+        [
+            ("u64 + 1", "18446744073709551616".into()),
+            ("negative", "-1".into()),
+        ],
+        [
+            ("huge nesting", nested),
+            ("object", r#"{"a":{"b":[1,{"c":null}]}}"#.into()),
+        ],
     ];
     values.extend(
         json.into_iter()
