@@ -36,26 +36,69 @@ const REPORT_PARAMS: &[&str] = &[
 /// Every field a hostile value is put into, `endpoint:field`.
 pub fn fields() -> Vec<String> {
     let mut fields: Vec<String> = [
-        "go:path", "go-head:path", "go:user-agent", "go:referer", "go:x-forwarded-for",
+        "go:path",
+        "go-head:path",
+        "go:user-agent",
+        "go:referer",
+        "go:x-forwarded-for",
         "go:sec-purpose",
-        "rewrite:body", "rewrite:html", "rewrite:href", "rewrite:keyword-attribute",
-        "rewrite:page_url", "rewrite:page_url-path", "rewrite:post_id", "rewrite:keyword",
-        "rewrite:keyword_source", "rewrite:field-name", "rewrite:authorization",
+        "rewrite:body",
+        "rewrite:html",
+        "rewrite:href",
+        "rewrite:keyword-attribute",
+        "rewrite:page_url",
+        "rewrite:page_url-path",
+        "rewrite:post_id",
+        "rewrite:keyword",
+        "rewrite:keyword_source",
+        "rewrite:field-name",
+        "rewrite:authorization",
         "site-get:authorization",
-        "site-put:body", "site-put:name", "site-put:url", "site-put:currency",
-        "site-put:time_zone", "site-put:tracking_base_url", "site-put:rel_policy",
-        "site-put:exclude_bots", "site-put:regex-pattern", "site-put:host-pattern",
-        "site-put:rule-network", "site-put:rule-kind", "site-put:rate-code", "site-put:rate",
+        "site-put:body",
+        "site-put:name",
+        "site-put:url",
+        "site-put:currency",
+        "site-put:time_zone",
+        "site-put:tracking_base_url",
+        "site-put:rel_policy",
+        "site-put:exclude_bots",
+        "site-put:regex-pattern",
+        "site-put:host-pattern",
+        "site-put:rule-network",
+        "site-put:rule-kind",
+        "site-put:rate-code",
+        "site-put:rate",
         "site-put:field-name",
-        "postback:site-path", "postback:content-type", "postback:x-forwarded-for",
-        "postback:body", "postback:json-body",
-        "log:limit", "log:status", "log:name", "log:authorization",
-        "ops:healthz", "ops:readyz", "ops:metrics",
+        "postback:site-path",
+        "postback:content-type",
+        "postback:x-forwarded-for",
+        "postback:body",
+        "postback:json-body",
+        "log:limit",
+        "log:status",
+        "log:name",
+        "log:authorization",
+        "links:since",
+        "links:limit",
+        "links:name",
+        "links:authorization",
+        "untracked:body",
+        "untracked:link_id",
+        "untracked:day",
+        "untracked:clicks",
+        "untracked:field-name",
+        "ops:healthz",
+        "ops:readyz",
+        "ops:metrics",
     ]
     .map(String::from)
     .to_vec();
     for shape in ["query", "form", "json"] {
-        fields.extend(POSTBACK_PARAMS.iter().map(|p| format!("postback-{shape}:{p}")));
+        fields.extend(
+            POSTBACK_PARAMS
+                .iter()
+                .map(|p| format!("postback-{shape}:{p}")),
+        );
     }
     for report in REPORTS {
         fields.extend(REPORT_PARAMS.iter().map(|p| format!("report-{report}:{p}")));
@@ -96,7 +139,8 @@ impl Request {
 
     fn body(mut self, content_type: Option<&str>, body: Vec<u8>) -> Self {
         if let Some(content_type) = content_type {
-            self.headers.push(("content-type", content_type.as_bytes().to_vec()));
+            self.headers
+                .push(("content-type", content_type.as_bytes().to_vec()));
         }
         self.body = Some(body);
         self
@@ -107,7 +151,9 @@ impl Request {
         out.extend_from_slice(self.method.as_bytes());
         out.push(b' ');
         out.extend_from_slice(&self.target);
-        out.extend_from_slice(format!(" HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n").as_bytes());
+        out.extend_from_slice(
+            format!(" HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n").as_bytes(),
+        );
         for (name, value) in &self.headers {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b": ");
@@ -170,7 +216,11 @@ fn spliced(prefix: &str, h: &Hostile, suffix: &str) -> Vec<u8> {
 }
 
 /// Replaces the member named `name` (or adds it).
-fn with(mut members: Vec<(Vec<u8>, Vec<u8>)>, name: &str, value: Vec<u8>) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn with(
+    mut members: Vec<(Vec<u8>, Vec<u8>)>,
+    name: &str,
+    value: Vec<u8>,
+) -> Vec<(Vec<u8>, Vec<u8>)> {
     let key = js(name);
     members.retain(|(n, _)| *n != key);
     members.push((key, value));
@@ -187,8 +237,13 @@ pub fn build(t: &Target, field: &str, h: &Hostile, auth: Auth, raw: bool, seq: u
         "site-put" => site_put(t, part, h, auth),
         "postback" => postback_transport(t, part, h, auth, raw, seq),
         "log" => log(t, part, h, auth, raw),
-        "ops" => Request::new("GET", [format!("/{part}?x=").as_bytes(), &enc(&h.bytes, raw)].concat())
-            .header("user-agent", h.bytes.clone()),
+        "links" => links(t, part, h, auth, raw),
+        "untracked" => untracked(t, part, h, auth),
+        "ops" => Request::new(
+            "GET",
+            [format!("/{part}?x=").as_bytes(), &enc(&h.bytes, raw)].concat(),
+        )
+        .header("user-agent", h.bytes.clone()),
         _ if endpoint.starts_with("postback-") => {
             postback_param(t, &endpoint["postback-".len()..], part, h, auth, raw, seq)
         }
@@ -199,8 +254,11 @@ pub fn build(t: &Target, field: &str, h: &Hostile, auth: Auth, raw: bool, seq: u
             } else {
                 [format!("{part}=").into_bytes(), enc(&h.bytes, raw)].concat()
             };
-            Request::new("GET", [format!("/api/v1/reports/{report}?").as_bytes(), &pair].concat())
-                .bearer(t, auth)
+            Request::new(
+                "GET",
+                [format!("/api/v1/reports/{report}?").as_bytes(), &pair].concat(),
+            )
+            .bearer(t, auth)
         }
         _ => panic!("no such field {field}"),
     };
@@ -234,7 +292,10 @@ fn rewrite(t: &Target, part: &str, h: &Hostile, auth: Auth) -> Request {
         return request.body(Some("application/json"), h.bytes.clone());
     }
     let good = vec![
-        (js("html"), js("<p><a href=\"https://prf.hn/click/camref:1/x\">x</a></p>")),
+        (
+            js("html"),
+            js("<p><a href=\"https://prf.hn/click/camref:1/x\">x</a></p>"),
+        ),
         (js("page_url"), js("https://blog.test/p/")),
         (js("post_id"), b"7".to_vec()),
         (js("keyword"), js("running shoes")),
@@ -242,11 +303,19 @@ fn rewrite(t: &Target, part: &str, h: &Hostile, auth: Auth) -> Request {
     ];
     let members = match part {
         "html" => with(good, "html", h.json.clone()),
-        "href" => with(good, "html", spliced("<a href=\"https://prf.hn/click/camref:", h, "\">x</a>")),
+        "href" => with(
+            good,
+            "html",
+            spliced("<a href=\"https://prf.hn/click/camref:", h, "\">x</a>"),
+        ),
         "keyword-attribute" => with(
             good,
             "html",
-            spliced("<a href=\"https://prf.hn/click/camref:2\" data-affrank-keyword=\"", h, "\">x</a>"),
+            spliced(
+                "<a href=\"https://prf.hn/click/camref:2\" data-affrank-keyword=\"",
+                h,
+                "\">x</a>",
+            ),
         ),
         "page_url-path" => with(good, "page_url", spliced("https://blog.test/", h, "")),
         "field-name" => {
@@ -274,11 +343,23 @@ fn site_put(t: &Target, part: &str, h: &Hostile, auth: Auth) -> Request {
     let (name, value) = match part {
         "url" => (js("url"), spliced("https://blog.test/", h, "")),
         "tracking_base_url" => (js("tracking_base_url"), spliced("https://t.test/", h, "")),
-        "regex-pattern" => (js("link_rules"), rule(js("regex"), spliced("", h, ""), None)),
-        "host-pattern" => (js("link_rules"), rule(js("host"), spliced("", h, ".test"), None)),
-        "rule-network" => (js("link_rules"), rule(js("host"), js("x.test"), Some(h.json.clone()))),
+        "regex-pattern" => (
+            js("link_rules"),
+            rule(js("regex"), spliced("", h, ""), None),
+        ),
+        "host-pattern" => (
+            js("link_rules"),
+            rule(js("host"), spliced("", h, ".test"), None),
+        ),
+        "rule-network" => (
+            js("link_rules"),
+            rule(js("host"), js("x.test"), Some(h.json.clone())),
+        ),
         "rule-kind" => (js("link_rules"), rule(h.json.clone(), js("x.test"), None)),
-        "rate-code" => (js("currency_rates"), object(&[(spliced("", h, ""), js("1.1"))])),
+        "rate-code" => (
+            js("currency_rates"),
+            object(&[(spliced("", h, ""), js("1.1"))]),
+        ),
         "rate" => (js("currency_rates"), object(&[(js("EUR"), h.json.clone())])),
         "field-name" => (spliced("", h, ""), b"1".to_vec()),
         field => (js(field), h.json.clone()),
@@ -310,7 +391,14 @@ fn url_pairs(pairs: &[(&'static str, String)]) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 /// Hostile transport: the site in the path, the headers, the whole body.
-fn postback_transport(t: &Target, part: &str, h: &Hostile, auth: Auth, raw: bool, seq: u64) -> Request {
+fn postback_transport(
+    t: &Target,
+    part: &str,
+    h: &Hostile,
+    auth: Auth,
+    raw: bool,
+    seq: u64,
+) -> Request {
     let query = form(&url_pairs(&postback_pairs(t, auth, seq)));
     let target = |site: &[u8]| [&b"/api/v1/postbacks/"[..], site, b"?", &query].concat();
     match part {
@@ -318,9 +406,8 @@ fn postback_transport(t: &Target, part: &str, h: &Hostile, auth: Auth, raw: bool
         "content-type" => Request::new("POST", target(t.site_id.as_bytes()))
             .header("content-type", h.bytes.clone())
             .body(None, b"event=sale".to_vec()),
-        "x-forwarded-for" => {
-            Request::new("GET", target(t.site_id.as_bytes())).header("x-forwarded-for", h.bytes.clone())
-        }
+        "x-forwarded-for" => Request::new("GET", target(t.site_id.as_bytes()))
+            .header("x-forwarded-for", h.bytes.clone()),
         "json-body" => Request::new("POST", target(t.site_id.as_bytes()))
             .body(Some("application/json"), h.json.clone()),
         _ => Request::new("POST", target(t.site_id.as_bytes())).body(None, h.bytes.clone()),
@@ -369,11 +456,48 @@ fn log(t: &Target, part: &str, h: &Hostile, auth: Auth, raw: bool) -> Request {
     let query = match part {
         "name" => [enc(&h.bytes, raw), b"=1".to_vec()].concat(),
         "authorization" => {
-            return Request::new("GET", "/api/v1/postbacks/log").header("authorization", h.bytes.clone());
+            return Request::new("GET", "/api/v1/postbacks/log")
+                .header("authorization", h.bytes.clone());
         }
         p => [format!("{p}=").into_bytes(), enc(&h.bytes, raw)].concat(),
     };
     Request::new("GET", [&b"/api/v1/postbacks/log?"[..], &query].concat()).bearer(t, auth)
+}
+
+/// `GET /api/v1/links`, the plugin's copy of the link map.
+fn links(t: &Target, part: &str, h: &Hostile, auth: Auth, raw: bool) -> Request {
+    let query = match part {
+        "name" => [enc(&h.bytes, raw), b"=1".to_vec()].concat(),
+        "authorization" => {
+            return Request::new("GET", "/api/v1/links").header("authorization", h.bytes.clone());
+        }
+        p => [format!("{p}=").into_bytes(), enc(&h.bytes, raw)].concat(),
+    };
+    Request::new("GET", [&b"/api/v1/links?"[..], &query].concat()).bearer(t, auth)
+}
+
+/// `POST /api/v1/clicks/untracked`: one count, one of its members hostile.
+fn untracked(t: &Target, part: &str, h: &Hostile, auth: Auth) -> Request {
+    let request = Request::new("POST", "/api/v1/clicks/untracked").bearer(t, auth);
+    if part == "body" {
+        return request.body(Some("application/json"), h.bytes.clone());
+    }
+    let today = chrono::Utc::now().date_naive().to_string();
+    let good = vec![
+        (js("link_id"), js(&t.link_id)),
+        (js("day"), js(&today)),
+        (js("clicks"), b"1".to_vec()),
+    ];
+    let count = match part {
+        "field-name" => {
+            let mut members = good;
+            members.push((spliced("", h, ""), b"1".to_vec()));
+            members
+        }
+        field => with(good, field, h.json.clone()),
+    };
+    let counts = [&b"["[..], &object(&count), b"]"].concat();
+    request.body(Some("application/json"), object(&[(js("counts"), counts)]))
 }
 
 /// The status of the answer, or `None` when the server closed the
