@@ -17,6 +17,7 @@ mod postback_durability;
 mod postback_params;
 mod postbacks;
 mod reports;
+mod retention;
 mod rewrite;
 mod schema;
 mod site_admin;
