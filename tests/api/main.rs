@@ -7,6 +7,7 @@ mod conflicts;
 mod corpus;
 mod demo;
 mod embedded;
+mod health;
 mod helpers;
 mod link_map;
 mod multi;
