@@ -117,6 +117,9 @@ $affrank_backoff = $view['backoff'];
 					</tr>
 				</table>
 			</div>
+			<?php if ( '' !== $affrank_fields['retention_days'] ) : ?>
+				<?php Template::render( 'partials/privacy-settings', array( 'days' => $affrank_fields['retention_days'] ) ); ?>
+			<?php endif; ?>
 		<?php elseif ( null !== $view['site_error'] ) : ?>
 			<div class="affrank-card affrank-card--muted">
 				<h2><?php esc_html_e( 'Link tracking and currency', 'affrank' ); ?></h2>
