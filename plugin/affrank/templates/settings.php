@@ -6,6 +6,7 @@
  */
 
 use AffRank\Admin\Menu;
+use AffRank\Alerts\Alert_Settings;
 use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
@@ -137,4 +138,6 @@ $affrank_backoff = $view['backoff'];
 		<?php submit_button( __( 'Test connection', 'affrank' ), 'secondary', 'affrank-test-connection', false ); ?>
 		<span class="affrank-muted"><?php esc_html_e( 'Checks that the sidecar answers and accepts the saved key.', 'affrank' ); ?></span>
 	</form>
+
+	<?php Alert_Settings::render(); ?>
 </div>
