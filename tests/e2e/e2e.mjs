@@ -537,6 +537,17 @@ try {
     assert(await notice.evaluate((el) => el.previousElementSibling?.classList.contains('wp-header-end') || !!el.closest('.wrap')), 'below the header');
   });
 
+  await checks.run('privacy: the click detail retention saved in Settings reaches the sidecar', async () => {
+    equal((await sidecarSite()).click_detail_retention_days, 90, 'the default');
+    await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-settings`);
+    equal(await page.inputValue('#affrank_click_detail_retention_days'), '90', 'shown');
+    await page.fill('#affrank_click_detail_retention_days', '30');
+    await Promise.all([page.waitForNavigation(), page.click('#submit')]);
+    assert(await page.$('.notice-success'), 'success notice');
+    equal((await sidecarSite()).click_detail_retention_days, 30, 'saved in the sidecar');
+    equal(await page.inputValue('#affrank_click_detail_retention_days'), '30', 'shown again');
+  });
+
   await checks.run('alerts: the e-mail opt-out saves through options.php', async () => {
     const option = () => wpEval("echo get_option('affrank_alert_emails', 'unset');").trim();
     await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-settings`);

@@ -172,7 +172,7 @@ final class AlertsTest extends Test_Case {
 		ob_start();
 		Settings_Page::render();
 		$html = (string) ob_get_clean();
-		$this->assertMatchesRegularExpression( '#<form method="post" action="[^"]*/wp-admin/options\.php" class="affrank-settings affrank-alert-settings">#', $html );
+		$this->assertMatchesRegularExpression( '#<form method="post" action="[^"]*/wp-admin/options\.php" class="affrank-alert-settings">#', $html );
 		$this->assertStringContainsString( "name='option_page' value='affrank_alerts'", $html );
 		$this->assertMatchesRegularExpression( '#name="_wpnonce" value="' . wp_create_nonce( 'affrank_alerts-options' ) . '"#', $html );
 		$this->assertMatchesRegularExpression( '#name="affrank_alert_emails" value="1"\s+checked#', $html );
@@ -190,6 +190,26 @@ final class AlertsTest extends Test_Case {
 			)
 		);
 		$this->assertSame( 30, $patch['click_detail_retention_days'] );
+
+		$form = Settings_Page::read_form( wp_slash( array( 'affrank_click_detail_retention_days' => ' 60 ' ) ) );
+		$this->assertSame( '60', $form['site']['retention_days'] );
+		$only = Settings_Page::sidecar_patch( $form['site'], array( 'retention_days' ) );
+		$this->assertSame( array( 'click_detail_retention_days' => 60 ), $only, 'sent when changed, alone' );
+		foreach ( array( '0', '3651', '7.5', '-3', 'ninety' ) as $bad ) {
+			$refused = Settings_Page::sidecar_patch( array( 'retention_days' => $bad ), array( 'retention_days' ) );
+			$this->assertWPError( $refused, $bad );
+		}
+		$this->assertSame( array(), Settings_Page::sidecar_patch( array( 'retention_days' => '' ), array( 'retention_days' ) ), 'not on the form: not sent' );
+	}
+
+	/**
+	 * Fails unless the value is a WP_Error.
+	 *
+	 * @param mixed  $value   The value.
+	 * @param string $message What was tried.
+	 */
+	private function assertWPError( $value, string $message ): void {
+		$this->assertInstanceOf( WP_Error::class, $value, $message );
 	}
 
 	public function test_a_sidecar_unreachable_for_15_minutes_is_an_alert_and_an_email(): void {

@@ -10,7 +10,7 @@ defined( 'ABSPATH' ) || exit;
 
 settings_errors( 'general' );
 ?>
-<form method="post" action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>" class="affrank-settings affrank-alert-settings">
+<form method="post" action="<?php echo esc_url( admin_url( 'options.php' ) ); ?>" class="affrank-alert-settings">
 	<?php settings_fields( $view['group'] ); ?>
 	<div class="affrank-card">
 		<h2><?php esc_html_e( 'Alerts', 'affrank' ); ?></h2>
