@@ -10,16 +10,18 @@ use serde_json::{Value, json};
 
 const AWIN: &str = "https://www.awin1.com/cread.php?awinmid=1001&awinaffid=12345";
 
+/// `GET /api/v1/site`.
+async fn settings(app: &TestApp, site: &TestSite) -> Value {
+    let response = app.api_get(&site.api_key, "/api/v1/site").await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_retention_is_a_site_setting_validated_like_the_others() {
     let app = spawn_app().await;
     let site = app.add_site().await;
-    let shown: Value = app
-        .api_get(&site.api_key, "/api/v1/site")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let shown = settings(&app, &site).await;
     assert_eq!(shown["click_detail_retention_days"], 90, "the default");
     for bad in [
         json!(0),
@@ -38,12 +40,7 @@ async fn the_retention_is_a_site_setting_validated_like_the_others() {
     }
     app.update_site(&site, json!({"click_detail_retention_days": 30}))
         .await;
-    let shown: Value = app
-        .api_get(&site.api_key, "/api/v1/site")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let shown = settings(&app, &site).await;
     assert_eq!(shown["click_detail_retention_days"], 30);
     assert_eq!(shown["settings_version"], 2);
     let stored = app

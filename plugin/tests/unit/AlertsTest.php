@@ -44,7 +44,7 @@ final class AlertsTest extends Test_Case {
 	protected function setUp(): void {
 		parent::setUp();
 		add_filter( 'pre_wp_mail', array( $this, 'capture_mail' ), 10, 2 );
-		wp_set_current_user( self::admin() );
+		wp_set_current_user( self::factory_user( 'administrator' ) );
 	}
 
 	/**
@@ -86,7 +86,7 @@ final class AlertsTest extends Test_Case {
 		$GLOBALS['plugin_page'] = 'some-other-plugin';
 		$this->assertSame( '', $this->notice(), 'only on AffRank screens' );
 		$GLOBALS['plugin_page'] = 'affrank';
-		wp_set_current_user( self::user( 'editor' ) );
+		wp_set_current_user( self::factory_user( 'editor' ) );
 		$this->assertSame( '', $this->notice(), 'only for those who manage AffRank' );
 	}
 
@@ -279,30 +279,5 @@ final class AlertsTest extends Test_Case {
 	 */
 	private function mailer(): Alert_Mailer {
 		return new Alert_Mailer( $this->report(), fn(): int => $this->now );
-	}
-
-	/**
-	 * An administrator.
-	 *
-	 * @return int
-	 */
-	private static function admin(): int {
-		return self::user( 'administrator' );
-	}
-
-	/**
-	 * A user with the given role.
-	 *
-	 * @param string $role A WordPress role.
-	 * @return int
-	 */
-	private static function user( string $role ): int {
-		return wp_insert_user(
-			array(
-				'user_login' => $role . wp_generate_password( 6, false ),
-				'user_pass'  => wp_generate_password(),
-				'role'       => $role,
-			)
-		);
 	}
 }
