@@ -106,7 +106,7 @@ final class Health_Report {
 			'severity' => 'error',
 			'message'  => sprintf(
 				/* translators: 1: how long ago (e.g. "20 mins"), 2: date and time, 3: the last error. */
-				__( 'The AffRank sidecar has not answered for %1$s (since %2$s). Meanwhile your pages show their original links, so clicks are not tracked. Last error: %3$s', 'affrank' ),
+				__( 'The AffRank sidecar has not answered for %1$s (since %2$s). Meanwhile clicks on your affiliate links are not tracked (the fallback only counts them). Last error: %3$s', 'affrank' ),
 				human_time_diff( $since, $now ),
 				wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $since ),
 				'' !== $reason ? $reason : __( 'none recorded', 'affrank' )
