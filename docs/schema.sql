@@ -699,6 +699,16 @@ CREATE FUNCTION public.affrank_week(day date) RETURNS date
 
 
 --
+-- Name: click_detail_clearing; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.click_detail_clearing (
+    site_id text NOT NULL,
+    cleared_through text NOT NULL COLLATE pg_catalog."C"
+);
+
+
+--
 -- Name: clicks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1017,6 +1027,8 @@ CREATE TABLE public.sites (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     previous_postback_secret_hash bytea,
     previous_secret_expires_at timestamp with time zone,
+    click_detail_retention_days integer DEFAULT 90 NOT NULL,
+    CONSTRAINT sites_click_detail_retention_days_check CHECK (((click_detail_retention_days >= 1) AND (click_detail_retention_days <= 3650))),
     CONSTRAINT sites_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT sites_previous_secret_complete CHECK (((previous_postback_secret_hash IS NULL) = (previous_secret_expires_at IS NULL))),
     CONSTRAINT sites_rel_policy_check CHECK ((rel_policy = ANY (ARRAY['sponsored_nofollow'::text, 'none'::text])))
@@ -1056,6 +1068,14 @@ ALTER TABLE ONLY public.conversions ALTER COLUMN id SET DEFAULT nextval('public.
 --
 
 ALTER TABLE ONLY public.postback_log ALTER COLUMN id SET DEFAULT nextval('public.postback_log_id_seq'::regclass);
+
+
+--
+-- Name: click_detail_clearing click_detail_clearing_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.click_detail_clearing
+    ADD CONSTRAINT click_detail_clearing_pkey PRIMARY KEY (site_id);
 
 
 --
@@ -1261,7 +1281,7 @@ CREATE TRIGGER clicks_report_insert AFTER INSERT ON public.clicks REFERENCING NE
 -- Name: clicks clicks_report_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER clicks_report_update AFTER UPDATE ON public.clicks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.affrank_report_clicks_update();
+CREATE TRIGGER clicks_report_update AFTER UPDATE ON public.clicks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((current_setting('affrank.click_details_only'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION public.affrank_report_clicks_update();
 
 
 --
@@ -1297,6 +1317,14 @@ CREATE TRIGGER links_changed BEFORE UPDATE ON public.links FOR EACH ROW WHEN (((
 --
 
 CREATE TRIGGER sites_report_forget AFTER DELETE ON public.sites FOR EACH ROW EXECUTE FUNCTION public.affrank_report_forget_site();
+
+
+--
+-- Name: click_detail_clearing click_detail_clearing_site_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.click_detail_clearing
+    ADD CONSTRAINT click_detail_clearing_site_id_fkey FOREIGN KEY (site_id) REFERENCES public.sites(id) ON DELETE CASCADE;
 
 
 --

@@ -1,10 +1,11 @@
 //! Background chores, in one place, each with a handle that shutdown stops:
 //! migrating once an unreachable database answers, sealing report weeks,
 //! folding pending clicks, warming and saving the link cache, matching late
-//! clicks, pruning the postback log, forgetting removed sites' links. Each
-//! is idempotent and safe to stop at any point (a stopped transaction
-//! rolls back).
+//! clicks, pruning the postback log, forgetting removed sites' links,
+//! dropping old clicks' user agents and referrers. Each is idempotent and
+//! safe to stop at any point (a stopped transaction rolls back).
 
+use crate::clicks::retention;
 use crate::db;
 use crate::links::cache::LinkCache;
 use crate::links::snapshot;
@@ -70,6 +71,7 @@ pub fn start(
                 crate::reports::fold::run(pool.clone()),
                 prune_postback_log(&pool, &metrics, postback_log_retention_days),
                 match_late_clicks(&pool),
+                clear_click_details(&pool),
             );
         }
     });
@@ -207,4 +209,60 @@ async fn match_late_clicks(pool: &Pool) {
             Err(e) => tracing::debug!(error = %e, "late clicks not matched this minute"),
         }
     }
+}
+
+/// Clicks read per transaction when dropping details: a few milliseconds of
+/// work, so a click writer never waits long on one.
+const CLEAR_BATCH: i64 = 1_000;
+/// Between two batches, so a first pass over years of clicks does not keep
+/// the database busy.
+const CLEAR_PAUSE: Duration = Duration::from_millis(20);
+
+/// The first pass waits this long after start: start-up has enough to do,
+/// and a pass does not race whoever set up the data just now (the tests).
+const FIRST_CLEAR_AFTER: Duration = Duration::from_secs(300);
+
+/// Drops the user agent and referrer of clicks older than their site's
+/// retention, five minutes after start and then once an hour.
+async fn clear_click_details(pool: &Pool) {
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + FIRST_CLEAR_AFTER,
+        Duration::from_secs(3600),
+    );
+    loop {
+        tick.tick().await;
+        match clear_old_click_details(pool, chrono::Utc::now(), CLEAR_PAUSE).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                clicks = n,
+                "dropped the user agent and referrer of old clicks"
+            ),
+            Err(e) => tracing::debug!(error = %e, "old click details not dropped this hour"),
+        }
+    }
+}
+
+/// One pass over every site: each site's clicks made more than its
+/// `click_detail_retention_days` before `now` lose their user agent and
+/// referrer, in batches (see `clicks::retention`). Returns how many did.
+pub async fn clear_old_click_details(
+    pool: &Pool,
+    now: chrono::DateTime<chrono::Utc>,
+    pause: Duration,
+) -> anyhow::Result<u64> {
+    let mut client = pool.get().await?;
+    let mut cleared = 0;
+    for site in retention::sites(&client).await? {
+        let cutoff = now - chrono::Duration::days(site.days.into());
+        loop {
+            let batch =
+                retention::clear_batch(&mut client, &site.site, cutoff, CLEAR_BATCH).await?;
+            cleared += batch.cleared;
+            if batch.done {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+    Ok(cleared)
 }

@@ -56,6 +56,22 @@ impl SessionId {
     }
 
     fn mint_at(unix_millis: i64) -> Self {
+        let mut id = Self::time_prefix_millis(unix_millis);
+        id.push_str(&random_alphanumeric(Self::RANDOM_LEN));
+        Self(id)
+    }
+
+    /// The seven time characters of an id minted at `at`. Every id minted
+    /// before `at`'s 4 ms tick sorts before it, every id minted at or after
+    /// it sorts at or after it, and ids of the earlier format sort before
+    /// all of them: `session_id < time_prefix(t)` is a range of the `clicks`
+    /// key holding the clicks made before `t` (and every earlier-format one,
+    /// whose time must be read from `clicked_at`).
+    pub fn time_prefix(at: chrono::DateTime<chrono::Utc>) -> String {
+        Self::time_prefix_millis(at.timestamp_millis())
+    }
+
+    fn time_prefix_millis(unix_millis: i64) -> String {
         let ticks = unix_millis.saturating_sub(Self::EPOCH_MILLIS).max(0) / Self::TICK_MILLIS;
         let mut time = ticks
             .saturating_add(Self::TICKS_OFFSET)
@@ -65,10 +81,7 @@ impl SessionId {
             *digit = BASE62[(time % 62) as usize];
             time /= 62;
         }
-        let mut id = String::with_capacity(Self::LEN);
-        id.extend(prefix.iter().map(|&b| char::from(b)));
-        id.push_str(&random_alphanumeric(Self::RANDOM_LEN));
-        Self(id)
+        prefix.iter().map(|&b| char::from(b)).collect()
     }
 
     /// Accepts what a network echoes back: 1 to 24 ASCII letters and digits.
@@ -298,6 +311,32 @@ mod tests {
         let old_now = "1ABCDEzzzzzzzzzzzzzzzz";
         let new = SessionId::mint_at(SessionId::EPOCH_MILLIS);
         assert!(new.as_str() > old_last && new.as_str() > old_now);
+    }
+
+    #[test]
+    fn the_time_prefix_bounds_the_ids_minted_before_and_after_it() {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap();
+        let millis = at.timestamp_millis();
+        let bound = SessionId::time_prefix(at);
+        assert_eq!(bound.len(), 7);
+        let before = SessionId::mint_at(millis - SessionId::TICK_MILLIS);
+        let same_tick = SessionId::mint_at(millis);
+        let after = SessionId::mint_at(millis + 60_000);
+        assert!(before.as_str() < bound.as_str());
+        assert!(same_tick.as_str() >= bound.as_str() && same_tick.as_str().starts_with(&bound));
+        assert!(after.as_str() > bound.as_str());
+        assert!(
+            "ZZZZZZzzzzzzzzzzzzzzzz" < bound.as_str(),
+            "earlier-format ids sort before"
+        );
+        let epoch = chrono::Utc
+            .timestamp_millis_opt(SessionId::EPOCH_MILLIS)
+            .unwrap();
+        assert_eq!(
+            SessionId::time_prefix(epoch - chrono::Duration::days(1)),
+            "a000000"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod group_commit;
+pub mod health;
 pub mod http;
 pub mod ids;
 pub mod links;

@@ -172,6 +172,7 @@ impl Application {
             rules: RulesCache::new(),
             clicks,
             postbacks,
+            spool: spool.clone(),
             postback_sites: Default::default(),
             postback_limits: Limits::new(
                 config.postbacks.site_rate,

@@ -26,6 +26,9 @@ $affrank_uninstall_site = static function (): void {
 		'affrank_site_state',
 		'affrank_db_version',
 		'affrank_link_sync',
+		'affrank_alert_emails',
+		'affrank_alert_mail_sent',
+		'affrank_health_cache',
 	);
 	foreach ( $options as $option ) {
 		delete_option( $option );
@@ -54,6 +57,9 @@ $affrank_uninstall_site = static function (): void {
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- DDL of our own tables; the names are ours.
 		$wpdb->query( "DROP TABLE IF EXISTS `{$wpdb->prefix}{$table}`" );
 	}
+
+	// The hourly alert check (Alert_Mailer::HOOK).
+	wp_clear_scheduled_hook( 'affrank_check_alerts' );
 };
 
 if ( is_multisite() ) {

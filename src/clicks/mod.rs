@@ -1,10 +1,11 @@
 //! Clicks: what a click records (bots flagged, the visitor's address only
 //! as a daily-salted hash), and the group-commit writer that makes every
-//! recorded click durable.
+//! recorded click durable; and how long its user agent and referrer are kept.
 
 pub mod bots;
 pub mod privacy;
 pub mod replay;
+pub mod retention;
 pub mod sql;
 pub mod untracked;
 pub mod writer;

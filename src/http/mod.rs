@@ -7,6 +7,7 @@ pub mod body;
 mod clicks;
 pub mod client_addr;
 pub mod filters;
+mod health;
 mod links;
 mod ops;
 mod postbacks;
@@ -43,6 +44,8 @@ pub fn routes(
         .or(postbacks::routes(state.clone()))
         .unify()
         .or(reports::routes(state.clone()))
+        .unify()
+        .or(health::route(state.clone()))
         .unify()
         .or(ops::routes(state))
         .unify()

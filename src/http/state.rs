@@ -7,6 +7,7 @@ use crate::links::cache::{LinkCache, RulesCache};
 use crate::postbacks::limits::Limits;
 use crate::postbacks::sites::PostbackSites;
 use crate::postbacks::writer::PostbackWriter;
+use crate::spool::Spool;
 use crate::telemetry::Metrics;
 use deadpool_postgres::Pool;
 use std::net::IpAddr;
@@ -41,6 +42,8 @@ pub struct SharedState {
     pub rules: RulesCache,
     pub clicks: ClickWriter,
     pub postbacks: PostbackWriter,
+    /// Read for `GET /api/v1/health` (its depth and what it set aside).
+    pub spool: Arc<Spool>,
     pub postback_sites: PostbackSites,
     pub postback_limits: Limits,
     pub postback_max_body_bytes: u64,

@@ -40,6 +40,8 @@ pub struct SiteSettings {
     pub link_rules: Vec<LinkRule>,
     /// Units of the site's currency per one unit of the keyed currency.
     pub currency_rates: BTreeMap<String, Decimal>,
+    /// Days after which a click's user agent and referrer are dropped.
+    pub click_detail_retention_days: u32,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -68,6 +70,9 @@ pub enum RuleKind {
 }
 
 pub const MAX_RULES: usize = 200;
+/// A privacy policy's usual period; the first and last accepted values.
+pub const DEFAULT_CLICK_DETAIL_RETENTION_DAYS: u32 = 90;
+pub const CLICK_DETAIL_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 pub const MAX_REGEX_BYTES: usize = 1 << 20;
 
 /// The ISO 4217 codes in circulation.
@@ -117,6 +122,7 @@ impl SiteSettings {
             exclude_bots: true,
             link_rules: Vec::new(),
             currency_rates: BTreeMap::new(),
+            click_detail_retention_days: DEFAULT_CLICK_DETAIL_RETENTION_DAYS,
         })
     }
 
@@ -173,6 +179,23 @@ impl SiteSettings {
             }
             "link_rules" => self.link_rules = parse_rules(value)?,
             "currency_rates" => self.currency_rates = parse_rates(value)?,
+            "click_detail_retention_days" => {
+                let range = CLICK_DETAIL_RETENTION_DAYS;
+                self.click_detail_retention_days = value
+                    .as_u64()
+                    .and_then(|days| u32::try_from(days).ok())
+                    .filter(|days| range.contains(days))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            key,
+                            format!(
+                                "must be a whole number of days from {} to {}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                    })?
+            }
             _ => return Err(ApiError::invalid(key, "is not a setting")),
         }
         Ok(())
@@ -357,6 +380,7 @@ mod tests {
     #[test]
     fn new_settings_normalise_the_currency() {
         assert_eq!(settings().currency, "USD");
+        assert_eq!(settings().click_detail_retention_days, 90);
         assert_eq!(
             field_of(SiteSettings::new("B", "https://b.test", "XXQ").unwrap_err()),
             "currency"
@@ -379,9 +403,11 @@ mod tests {
                 {"kind": "host", "pattern": "*.trk.test", "network": "everflow"},
                 {"kind": "regex", "pattern": "^https://x\\.test/go/", "network": null}
             ],
-            "currency_rates": {"eur": "1.0800"}
+            "currency_rates": {"eur": "1.0800"},
+            "click_detail_retention_days": 30
         }))
         .unwrap();
+        assert_eq!(s.click_detail_retention_days, 30);
         assert_eq!(s.time_zone, "Europe/Berlin");
         assert_eq!(s.tracking_base_url.as_deref(), Some("https://blog.test"));
         assert_eq!(s.rel_policy, RelPolicy::None);
@@ -437,6 +463,26 @@ mod tests {
             (
                 json!({"link_rules": [{"kind": "host", "pattern": "a.test/p\0/"}]}),
                 "link_rules[0].pattern",
+            ),
+            (
+                json!({"click_detail_retention_days": 0}),
+                "click_detail_retention_days",
+            ),
+            (
+                json!({"click_detail_retention_days": 3651}),
+                "click_detail_retention_days",
+            ),
+            (
+                json!({"click_detail_retention_days": 30.5}),
+                "click_detail_retention_days",
+            ),
+            (
+                json!({"click_detail_retention_days": "30"}),
+                "click_detail_retention_days",
+            ),
+            (
+                json!({"click_detail_retention_days": -1}),
+                "click_detail_retention_days",
             ),
         ];
         for (body, field) in cases {

@@ -9,7 +9,7 @@ use tokio_postgres::Row;
 
 const SITE_COLUMNS: &str = "id, postback_secret, settings_version, name, url, currency, time_zone, \
      tracking_base_url, rel_policy, exclude_bots, link_rules, currency_rates, \
-     previous_postback_secret_hash, previous_secret_expires_at";
+     previous_postback_secret_hash, previous_secret_expires_at, click_detail_retention_days";
 
 #[tracing::instrument(skip(client, api_key_hash, postback_secret, settings))]
 pub async fn insert_site(
@@ -73,7 +73,8 @@ pub async fn update_settings(
         .query_opt(
             "UPDATE sites SET name = $2, url = $3, currency = $4, time_zone = $5, \
              tracking_base_url = $6, rel_policy = $7, exclude_bots = $8, link_rules = $9, \
-             currency_rates = $10, settings_version = settings_version + 1, updated_at = now() \
+             currency_rates = $10, click_detail_retention_days = $12, \
+             settings_version = settings_version + 1, updated_at = now() \
              WHERE id = $1 AND settings_version = $11 RETURNING settings_version",
             &[
                 &id.as_str(),
@@ -87,6 +88,7 @@ pub async fn update_settings(
                 &rules,
                 &rates,
                 &read_version,
+                &(settings.click_detail_retention_days as i32),
             ],
         )
         .await?;
@@ -133,6 +135,10 @@ fn site_from_row(row: Row) -> Result<Site, tokio_postgres::Error> {
             exclude_bots: row.try_get("exclude_bots")?,
             link_rules,
             currency_rates,
+            // The column's CHECK keeps it within 1..=3650.
+            click_detail_retention_days: row
+                .try_get::<_, i32>("click_detail_retention_days")?
+                .unsigned_abs(),
         },
     })
 }

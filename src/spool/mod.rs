@@ -238,6 +238,29 @@ impl Spool {
         Ok(target)
     }
 
+    /// How many records wait in the quarantine for an operator: the lines
+    /// of the set-aside files and of the quarantined segments. Blocking (it
+    /// reads those files, which stay small): call from `spawn_blocking`.
+    pub fn set_aside_records(&self) -> io::Result<u64> {
+        let entries = match fs::read_dir(self.dir.join("quarantine")) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut records = 0;
+        for entry in entries {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                let bytes = fs::read(entry.path())?;
+                records += bytes
+                    .split(|&b| b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .count() as u64;
+            }
+        }
+        Ok(records)
+    }
+
     fn quarantine_dir(&self) -> io::Result<PathBuf> {
         let dir = self.dir.join("quarantine");
         fs::create_dir_all(&dir)?;
@@ -414,10 +437,18 @@ mod tests {
         std::fs::write(&sealed[0], format!("{{\"no_kind\":1}}\n{text}")).unwrap();
         let segment = spool.read(&sealed[0]).unwrap();
         assert_eq!((segment.records.len(), segment.corrupt_lines), (1, 1));
+        assert_eq!(spool.set_aside_records().unwrap(), 0, "no quarantine yet");
         let moved = spool.quarantine(&sealed[0], 1).unwrap();
         assert!(moved.exists());
         assert_eq!(spool.pending(), 0);
         assert!(!spool.has_segments());
+        assert_eq!(
+            spool.set_aside_records().unwrap(),
+            2,
+            "both lines wait for an operator"
+        );
+        spool.set_aside(&sealed[0], &[record(7)]).unwrap();
+        assert_eq!(spool.set_aside_records().unwrap(), 3);
     }
 
     #[test]

@@ -511,6 +511,56 @@ try {
       wpEval(`update_option('affrank_sidecar_url', '${SIDECAR}');`);
     }
   });
+
+  // ------------------------- alerts: the sidecar's, in wp-admin
+  await checks.run('alerts: unmatched postbacks over a fifth show in the dashboard widget and on AffRank screens', async () => {
+    // Two more leads no click has: 3 of the last day's 11 new conversions.
+    for (const n of [1, 2]) {
+      const answer = await postback(`NoSuchClickAlert${n}`, '0', `e2e-alert-${n}`);
+      equal(answer.status, 'unmatched', `alert postback ${n}`);
+    }
+    const health = await (await fetch(`${SIDECAR}/api/v1/health`, { headers: { Authorization: `Bearer ${site.api_key}` } })).json();
+    const alert = health.alerts.find((a) => a.code === 'unmatched_postbacks');
+    assert(alert, `the sidecar raises it: ${JSON.stringify(health.alerts)}`);
+    equal(health.postbacks_24h.unmatched * 5 > health.postbacks_24h.total, true, `over a fifth: ${JSON.stringify(health.postbacks_24h)}`);
+    // The plugin keeps the sidecar's answer five minutes: ask again now.
+    wpEval("delete_option('affrank_health_cache');");
+    await page.goto(`${BLOG}/wp-admin/index.php`);
+    const shown = page.locator('#affrank_dashboard [data-affrank-alert="unmatched_postbacks"]');
+    equal(await shown.count(), 1, 'one alert in the widget');
+    equal((await shown.innerText()).trim(), `AffRank: ${alert.message}`, 'the sidecar\'s message, as text');
+    assert(await shown.evaluate((el) => el.classList.contains('notice-warning') && el.closest('#affrank_dashboard') !== null), 'a warning, left inside the widget');
+    await page.locator('#affrank_dashboard').screenshot({ path: join(shots, 'dashboard-widget-alert.png') });
+    await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-postback-log`);
+    const notice = page.locator('.notice[data-affrank-alert="unmatched_postbacks"]');
+    equal(await notice.count(), 1, 'the notice on an AffRank screen');
+    assert(await notice.evaluate((el) => el.previousElementSibling?.classList.contains('wp-header-end') || !!el.closest('.wrap')), 'below the header');
+  });
+
+  await checks.run('privacy: the click detail retention saved in Settings reaches the sidecar', async () => {
+    equal((await sidecarSite()).click_detail_retention_days, 90, 'the default');
+    await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-settings`);
+    equal(await page.inputValue('#affrank_click_detail_retention_days'), '90', 'shown');
+    await page.fill('#affrank_click_detail_retention_days', '30');
+    await Promise.all([page.waitForNavigation(), page.click('#submit')]);
+    assert(await page.$('.notice-success'), 'success notice');
+    equal((await sidecarSite()).click_detail_retention_days, 30, 'saved in the sidecar');
+    equal(await page.inputValue('#affrank_click_detail_retention_days'), '30', 'shown again');
+  });
+
+  await checks.run('alerts: the e-mail opt-out saves through options.php', async () => {
+    const option = () => wpEval("echo get_option('affrank_alert_emails', 'unset');").trim();
+    await page.goto(`${BLOG}/wp-admin/admin.php?page=affrank-settings`);
+    assert(await page.isChecked('#affrank_alert_emails'), 'on by default');
+    await page.uncheck('#affrank_alert_emails');
+    await Promise.all([page.waitForNavigation(), page.click('#affrank-save-alerts')]);
+    equal(option(), '0', 'opted out');
+    assert(/Settings saved/.test(await page.textContent('#setting-error-settings_updated')), 'WordPress says it saved');
+    assert(!(await page.isChecked('#affrank_alert_emails')), 'shown unticked');
+    await page.check('#affrank_alert_emails');
+    await Promise.all([page.waitForNavigation(), page.click('#affrank-save-alerts')]);
+    equal(option(), '1', 'opted in again');
+  });
 } finally {
   await browser.close();
 }

@@ -30,6 +30,11 @@ final class Options {
 	/** The link map sync's cursor and last run (not autoloaded). */
 	public const LINK_SYNC = 'affrank_link_sync';
 
+	/** Alerts: the e-mail opt-out ("1"/"0"), the last e-mail's time, the sidecar's last answer. */
+	public const ALERT_EMAILS    = 'affrank_alert_emails';
+	public const ALERT_MAIL_SENT = 'affrank_alert_mail_sent';
+	public const HEALTH_CACHE    = 'affrank_health_cache';
+
 	/** Transients: the rewrite cache is "affrank_rw_" + a hash. */
 	public const REWRITE_CACHE_PREFIX = 'affrank_rw_';
 
@@ -58,6 +63,9 @@ final class Options {
 			self::SITE_STATE,
 			self::DB_VERSION,
 			self::LINK_SYNC,
+			self::ALERT_EMAILS,
+			self::ALERT_MAIL_SENT,
+			self::HEALTH_CACHE,
 		);
 	}
 

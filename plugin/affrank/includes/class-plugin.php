@@ -15,6 +15,9 @@ use AffRank\Admin\Postback_Setup_Page;
 use AffRank\Admin\Privacy_Policy;
 use AffRank\Admin\Revenue_Page;
 use AffRank\Admin\Settings_Page;
+use AffRank\Alerts\Alert_Mailer;
+use AffRank\Alerts\Alert_Notice;
+use AffRank\Alerts\Alert_Settings;
 use AffRank\Fallback\Go_Route;
 use AffRank\Fallback\Link_Map;
 use AffRank\Fallback\Link_Sync;
@@ -68,6 +71,10 @@ final class Plugin {
 		// Suggested privacy-policy text; admin_init fires only in wp-admin.
 		add_action( 'admin_init', array( Privacy_Policy::class, 'add_suggested_text' ) );
 
+		// Alerts: the hourly check that may e-mail the admin runs from wp-cron.
+		add_action( Alert_Mailer::HOOK, array( Alert_Mailer::class, 'run' ) );
+		register_deactivation_hook( AFFRANK_FILE, array( Alert_Mailer::class, 'unschedule' ) );
+
 		if ( is_admin() ) {
 			self::register_admin_hooks();
 		}
@@ -89,6 +96,9 @@ final class Plugin {
 		add_action( 'admin_post_affrank_test_postback', array( Postback_Setup_Page::class, 'handle_test_postback' ) );
 
 		add_action( 'wp_dashboard_setup', array( Dashboard_Widget::class, 'register' ) );
+		add_action( 'admin_notices', array( Alert_Notice::class, 'render' ) );
+		add_action( 'admin_init', array( Alert_Settings::class, 'register' ) );
+		add_action( 'admin_init', array( Alert_Mailer::class, 'schedule' ) );
 		add_action( 'add_meta_boxes', array( Keyword_Meta_Box::class, 'register' ) );
 		add_action( 'save_post', array( Keyword_Meta_Box::class, 'save' ) );
 	}

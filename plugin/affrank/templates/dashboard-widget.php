@@ -7,12 +7,22 @@
 
 use AffRank\Admin\Menu;
 use AffRank\Format;
+use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
 
 $affrank_summary = $view['summary'];
 ?>
 <div class="affrank affrank-widget">
+	<?php
+	Template::render(
+		'partials/alerts',
+		array(
+			'alerts' => $view['alerts'] ?? array(),
+			'inline' => true,
+		)
+	);
+	?>
 	<?php if ( ! $view['configured'] ) : ?>
 		<p><?php esc_html_e( 'Connect AffRank to see which keywords earn you money.', 'affrank' ); ?></p>
 		<p><a class="button button-primary" href="<?php echo esc_url( Menu::url( Menu::SETTINGS ) ); ?>"><?php esc_html_e( 'Connect AffRank', 'affrank' ); ?></a></p>

@@ -6,6 +6,7 @@
  */
 
 use AffRank\Admin\Menu;
+use AffRank\Alerts\Alert_Settings;
 use AffRank\Template;
 
 defined( 'ABSPATH' ) || exit;
@@ -117,6 +118,9 @@ $affrank_backoff = $view['backoff'];
 					</tr>
 				</table>
 			</div>
+			<?php if ( '' !== $affrank_fields['retention_days'] ) : ?>
+				<?php Template::render( 'partials/privacy-settings', array( 'days' => $affrank_fields['retention_days'] ) ); ?>
+			<?php endif; ?>
 		<?php elseif ( null !== $view['site_error'] ) : ?>
 			<div class="affrank-card affrank-card--muted">
 				<h2><?php esc_html_e( 'Link tracking and currency', 'affrank' ); ?></h2>
@@ -134,4 +138,6 @@ $affrank_backoff = $view['backoff'];
 		<?php submit_button( __( 'Test connection', 'affrank' ), 'secondary', 'affrank-test-connection', false ); ?>
 		<span class="affrank-muted"><?php esc_html_e( 'Checks that the sidecar answers and accepts the saved key.', 'affrank' ); ?></span>
 	</form>
+
+	<?php Alert_Settings::render(); ?>
 </div>

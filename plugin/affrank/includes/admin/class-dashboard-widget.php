@@ -7,6 +7,7 @@
 
 namespace AffRank\Admin;
 
+use AffRank\Alerts\Health_Report;
 use AffRank\Sidecar\Client;
 use AffRank\Template;
 
@@ -39,6 +40,7 @@ final class Dashboard_Widget {
 				'configured' => $client->is_configured(),
 				'summary'    => is_array( $summary ) ? $summary : null,
 				'error'      => is_wp_error( $summary ) ? $summary : null,
+				'alerts'     => Health_Report::create()->alerts(),
 			)
 		);
 	}

@@ -43,6 +43,7 @@ final class Settings_Page {
 		'affrank_link_rules',
 		'affrank_currency',
 		'affrank_currency_rates',
+		'affrank_click_detail_retention_days',
 	);
 
 	/**
@@ -91,7 +92,7 @@ final class Settings_Page {
 	 * The sidecar's settings as the form shows them.
 	 *
 	 * @param array $site GET /api/v1/site.
-	 * @return array{tracking_base_url:string,link_rules:string,rel_sponsored:bool,exclude_bots:bool,currency:string,currency_rates:string}
+	 * @return array{tracking_base_url:string,link_rules:string,rel_sponsored:bool,exclude_bots:bool,currency:string,currency_rates:string,retention_days:string}
 	 */
 	public static function site_fields( array $site ): array {
 		return array(
@@ -101,6 +102,8 @@ final class Settings_Page {
 			'exclude_bots'      => (bool) ( $site['exclude_bots'] ?? true ),
 			'currency'          => (string) ( $site['currency'] ?? 'USD' ),
 			'currency_rates'    => Link_Rules_Text::format_rates( (array) ( $site['currency_rates'] ?? array() ) ),
+			// '' from a sidecar without the setting: the field is not shown.
+			'retention_days'    => isset( $site['click_detail_retention_days'] ) ? (string) (int) $site['click_detail_retention_days'] : '',
 		);
 	}
 
@@ -242,6 +245,7 @@ final class Settings_Page {
 				'exclude_bots'      => Form_Input::checkbox( $input, 'affrank_exclude_bots' ),
 				'currency'          => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_currency' ) ),
 				'currency_rates'    => Form_Input::multi_line( (string) Form_Input::text( $input, 'affrank_currency_rates' ) ),
+				'retention_days'    => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_click_detail_retention_days' ) ),
 			),
 		);
 	}
@@ -309,6 +313,13 @@ final class Settings_Page {
 			}
 			// A JSON object, even when empty.
 			$patch['currency_rates'] = (object) $rates;
+		}
+		$days = (string) ( $posted['retention_days'] ?? '' );
+		if ( '' !== $days && $send( 'retention_days' ) ) {
+			if ( ! ctype_digit( $days ) || (int) $days < 1 || (int) $days > 3650 ) {
+				return new WP_Error( 'affrank_bad_retention', __( 'Keep click details: enter a whole number of days from 1 to 3650.', 'affrank' ) );
+			}
+			$patch['click_detail_retention_days'] = (int) $days;
 		}
 		$zone = self::time_zone_field();
 		if ( $zone && $send( 'time_zone' ) ) {

@@ -184,6 +184,15 @@ final class Client {
 	}
 
 	/**
+	 * GET /api/v1/health: the site's health facts and the alerts they raise.
+	 *
+	 * @return array|WP_Error
+	 */
+	public function health_report(): array|WP_Error {
+		return $this->json( 'GET', '/api/v1/health' );
+	}
+
+	/**
 	 * GET /healthz: is anything listening, without the key.
 	 *
 	 * @return true|WP_Error
