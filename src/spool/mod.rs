@@ -447,7 +447,7 @@ mod tests {
             2,
             "both lines wait for an operator"
         );
-        spool.set_aside(&sealed[0], &[record(7)]).unwrap();
+        spool.set_aside("0000000000000001", &[record(7)]).unwrap();
         assert_eq!(spool.set_aside_records().unwrap(), 3);
     }
 
