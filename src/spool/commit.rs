@@ -61,8 +61,9 @@ where
     let _order = spool.order.read().await;
     let mut landed: Vec<Option<Landed<T>>> = items.iter().map(|_| None).collect();
     let mut refused = Vec::new();
-    // What is still to write, the next range last.
-    let mut todo: Vec<Range<usize>> = vec![0..items.len()];
+    // What is still to write, the next range last: at first the whole batch.
+    let mut todo: Vec<Range<usize>> = Vec::with_capacity(4);
+    todo.push(0..items.len());
     if spool.pending() == 0 && health.is_up() {
         while let Some(range) = todo.pop() {
             match attempt(&mut commit, &items[range.clone()]).await {
