@@ -78,6 +78,8 @@ pub fn fields() -> Vec<String> {
         "log:status",
         "log:name",
         "log:authorization",
+        "health:query",
+        "health:authorization",
         "links:since",
         "links:limit",
         "links:name",
@@ -238,6 +240,14 @@ pub fn build(t: &Target, field: &str, h: &Hostile, auth: Auth, raw: bool, seq: u
         "postback" => postback_transport(t, part, h, auth, raw, seq),
         "log" => log(t, part, h, auth, raw),
         "links" => links(t, part, h, auth, raw),
+        "health" if part == "authorization" => {
+            Request::new("GET", "/api/v1/health").header("authorization", h.bytes.clone())
+        }
+        "health" => Request::new(
+            "GET",
+            [&b"/api/v1/health?x="[..], &enc(&h.bytes, raw)].concat(),
+        )
+        .bearer(t, auth),
         "untracked" => untracked(t, part, h, auth),
         "ops" => Request::new(
             "GET",
