@@ -1,5 +1,9 @@
 //! AffRank sidecar: rewrites affiliate links, serves the click redirect,
 //! and keeps every click durable even while PostgreSQL is away.
+// The route chain's filter types nest deep enough (warp's And/Or/Unify per
+// route) that an optimised build needs more than the default 128 levels to
+// prove their futures Unpin.
+#![recursion_limit = "256"]
 
 pub mod chores;
 pub mod cli;
