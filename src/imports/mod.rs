@@ -364,3 +364,59 @@ pub fn preset_list() -> serde_json::Value {
         })).collect::<Vec<_>>()
     })
 }
+
+impl From<&crate::sites::Site> for SiteFacts {
+    fn from(site: &crate::sites::Site) -> Self {
+        Self {
+            id: site.id.as_str().to_owned(),
+            currency: site.settings.currency.clone(),
+            rates: site.settings.currency_rates.clone(),
+            time_zone: site.settings.time_zone.parse().unwrap_or(chrono_tz::UTC),
+        }
+    }
+}
+
+/// A bad `preset` or `columns`: which of them, and why.
+#[derive(Debug)]
+pub struct BadSource {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The source a request names: exactly one of a preset and a mapping.
+pub fn source(preset: Option<&str>, columns: Option<&str>) -> Result<Source, BadSource> {
+    match (preset, columns) {
+        (Some(id), None) => presets::find(id.trim()).map(Source::Preset).ok_or_else(|| BadSource {
+            field: "preset",
+            message: format!(
+                "unknown preset '{}' (one of {})",
+                id.trim(),
+                presets::PRESETS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+        (None, Some(spec)) => presets::Mapping::parse(spec)
+            .map(Source::Columns)
+            .map_err(|message| BadSource {
+                field: "columns",
+                message,
+            }),
+        (Some(_), Some(_)) => Err(BadSource {
+            field: "preset",
+            message: "give a preset or columns, not both".into(),
+        }),
+        (None, None) => Err(BadSource {
+            field: "preset",
+            message: "a preset or columns (FIELD=COLUMN,…) is required".into(),
+        }),
+    }
+}
+
+/// An ISO 4217 code, upper case.
+pub fn currency_code(raw: &str) -> Result<String, String> {
+    let c = raw.trim().to_uppercase();
+    if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(c)
+    } else {
+        Err(format!("'{}' is not an ISO 4217 currency code", raw.trim()))
+    }
+}
