@@ -45,6 +45,9 @@ fn all_changed() -> Config {
             max_body_bytes: 15,
             log_retention_days: 16,
         },
+        imports: ImportSettings {
+            max_body_bytes: 17,
+        },
     }
 }
 
@@ -387,6 +390,7 @@ fn the_variable_names_stay_as_released() {
             "postbacks.log_retention_days",
             "AFFRANK_POSTBACK_LOG_RETENTION_DAYS",
         ),
+        ("imports.max_body_bytes", "AFFRANK_IMPORT_MAX_BODY_BYTES"),
     ];
     let released: Vec<(String, &str)> = released
         .iter()

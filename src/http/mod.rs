@@ -8,6 +8,7 @@ mod clicks;
 pub mod client_addr;
 pub mod filters;
 mod health;
+mod imports;
 mod links;
 mod ops;
 mod postbacks;
@@ -46,6 +47,8 @@ pub fn routes(
         .or(reports::routes(state.clone()))
         .unify()
         .or(health::route(state.clone()))
+        .unify()
+        .or(imports::routes(state.clone()))
         .unify()
         .or(ops::routes(state))
         .unify()

@@ -1,0 +1,6 @@
+//! Report imports: the presets on their fixtures, the ledger's verdicts,
+//! the API and the CLI.
+
+mod api;
+mod ledger;
+mod presets;
