@@ -167,7 +167,10 @@ async fn edit(
         sql::add_history(&tx, id, &changed.status, changed.amount_site).await?;
     }
     let message = if changed.status != current.status {
-        format!("changed by hand: status {} → {}", current.status, changed.status)
+        format!(
+            "changed by hand: status {} → {}",
+            current.status, changed.status
+        )
     } else {
         "changed by hand".to_owned()
     };

@@ -89,8 +89,7 @@ pub fn network(name: &str, value: &str) -> Result<String, ApiError> {
     if Network::from_id(&v).is_some()
         || (!v.is_empty()
             && v.len() <= 40
-            && v
-                .bytes()
+            && v.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'))
     {
         Ok(v)
@@ -145,7 +144,8 @@ fn amount(name: &str, value: &Value) -> Result<Decimal, ApiError> {
 
 fn page_url(name: &str, value: &Value) -> Result<String, ApiError> {
     let t = string(name, value)?.trim();
-    let url = url::Url::parse(t).map_err(|e| ApiError::invalid(name, format!("is not a URL: {e}")))?;
+    let url =
+        url::Url::parse(t).map_err(|e| ApiError::invalid(name, format!("is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ApiError::invalid(name, "must be an http or https URL"));
     }
@@ -155,7 +155,8 @@ fn page_url(name: &str, value: &Value) -> Result<String, ApiError> {
             format!("is longer than {MAX_PAGE_URL_BYTES} bytes"),
         ));
     }
-    crate::text::check(t, MAX_PAGE_URL_BYTES).map_err(|e| ApiError::invalid(name, e.to_string()))?;
+    crate::text::check(t, MAX_PAGE_URL_BYTES)
+        .map_err(|e| ApiError::invalid(name, e.to_string()))?;
     // Stored as typed: it must equal the page URL the rewrite registered
     // (the plugin's permalink) to meet that page's rows.
     Ok(t.to_owned())
@@ -239,9 +240,8 @@ impl NewManual {
                 format!("is not a field of a conversion ({})", FIELDS.join(", ")),
             ));
         }
-        let required = |name: &str| {
-            given(&map, name).ok_or_else(|| ApiError::invalid(name, "is required"))
-        };
+        let required =
+            |name: &str| given(&map, name).ok_or_else(|| ApiError::invalid(name, "is required"));
         let network = network("network", string("network", required("network")?)?)?;
         let day = date("date", required("date")?)?;
         let amount = amount("amount", required("amount")?)?;
@@ -262,9 +262,8 @@ impl NewManual {
         let page_url = given(&map, "page_url")
             .map(|v| page_url("page_url", v))
             .transpose()?;
-        let opt_text = |name: &str, max: usize| {
-            given(&map, name).map(|v| text(name, v, max)).transpose()
-        };
+        let opt_text =
+            |name: &str, max: usize| given(&map, name).map(|v| text(name, v, max)).transpose();
         Ok(Self {
             amount_site: to_site_currency(site, amount, &currency),
             received_at: moment_of(site, day),
@@ -299,9 +298,7 @@ impl Edit {
         for (name, value) in &map {
             match name.as_str() {
                 "amount" => edit.amount = Some(amount(name, value)?),
-                "currency" => {
-                    edit.currency = Some(validate_currency(name, string(name, value)?)?)
-                }
+                "currency" => edit.currency = Some(validate_currency(name, string(name, value)?)?),
                 "status" => edit.status = Some(one_of(name, string(name, value)?, &STATUSES)?),
                 "date" => edit.day = Some(date(name, value)?),
                 "page_url" => {
@@ -372,7 +369,8 @@ mod tests {
 
     #[test]
     fn a_manual_conversion_is_converted_and_dated_in_the_sites_zone() {
-        let body = json!({"network": "CJ", "date": "2026-03-05", "amount": "10.00", "currency": "eur"});
+        let body =
+            json!({"network": "CJ", "date": "2026-03-05", "amount": "10.00", "currency": "eur"});
         let m = NewManual::parse(&site(), body.to_string().as_bytes()).unwrap();
         assert_eq!(m.network, "cj");
         assert_eq!(m.currency, "EUR");
@@ -386,17 +384,47 @@ mod tests {
         let cases = [
             (json!({"date": "2026-03-05", "amount": "1"}), "network"),
             (json!({"network": "cj", "amount": "1"}), "date"),
-            (json!({"network": "cj", "date": "2026-3-5", "amount": "1"}), "date"),
+            (
+                json!({"network": "cj", "date": "2026-3-5", "amount": "1"}),
+                "date",
+            ),
             (json!({"network": "cj", "date": "2026-03-05"}), "amount"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": 1.5}), "amount"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "-1"}), "amount"),
-            (json!({"network": "c j", "date": "2026-03-05", "amount": "1"}), "network"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "1", "currency": "EURO"}), "currency"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "1", "status": "paid?"}), "status"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "1", "session_id": "a-b"}), "session_id"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "1", "page_url": "/p"}), "page_url"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "1", "colour": "red"}), "colour"),
-            (json!({"network": "cj", "date": "2026-03-05", "amount": "1", "transaction_id": ""}), "transaction_id"),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": 1.5}),
+                "amount",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "-1"}),
+                "amount",
+            ),
+            (
+                json!({"network": "c j", "date": "2026-03-05", "amount": "1"}),
+                "network",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "1", "currency": "EURO"}),
+                "currency",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "1", "status": "paid?"}),
+                "status",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "1", "session_id": "a-b"}),
+                "session_id",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "1", "page_url": "/p"}),
+                "page_url",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "1", "colour": "red"}),
+                "colour",
+            ),
+            (
+                json!({"network": "cj", "date": "2026-03-05", "amount": "1", "transaction_id": ""}),
+                "transaction_id",
+            ),
         ];
         for (body, field) in cases {
             let err = NewManual::parse(&site(), body.to_string().as_bytes()).unwrap_err();
@@ -412,7 +440,10 @@ mod tests {
         let e = Edit::parse(br#"{"page_url": null, "amount": "3"}"#).unwrap();
         assert_eq!(e.page_url, Some(None));
         assert_eq!(e.manual_only_field(), Some("amount"));
-        assert_eq!(field_of(Edit::parse(br#"{"network": "cj"}"#).unwrap_err()), "network");
+        assert_eq!(
+            field_of(Edit::parse(br#"{"network": "cj"}"#).unwrap_err()),
+            "network"
+        );
         assert!(Edit::parse(b"{}").is_err());
     }
 }

@@ -3,9 +3,9 @@
 
 use super::by_network;
 use super::combine;
-use super::ledger_sql;
 use super::csv::{Cell, Csv};
 use super::figures::{self, RowTotals, SiteFigures, SiteTotals};
+use super::ledger_sql;
 use super::params::{Format, Report, ReportQuery};
 use super::plan::plan;
 use super::sql::{self, ListRow};

@@ -10,13 +10,13 @@
 //! `conversions` by site and day (`ledger_sql`). A link's conversions count
 //! under the link's network.
 
+use super::Dimension;
 use super::answer::{self, Answer};
 use super::combine::{self, Accumulator, KeyFigures, KeyRow, LabelRanks};
 use super::csv::{Cell, Csv};
 use super::figures::{self, RowTotals, SiteTotals};
 use super::ledger_sql::{self, ConversionSums};
 use super::params::{Format, ReportQuery};
-use super::Dimension;
 use crate::error::ApiError;
 use crate::sites::Site;
 use chrono::{Days, NaiveDate};
@@ -101,8 +101,7 @@ pub async fn timeseries(
         .iter()
         .map(|k| k.key_id)
         .collect();
-    let clicks =
-        ledger_sql::link_day_clicks(client, site.id.as_str(), q.from, q.to, &keys).await?;
+    let clicks = ledger_sql::link_day_clicks(client, site.id.as_str(), q.from, q.to, &keys).await?;
     let conversions = ledger_sql::conversion_days(
         client,
         site.id.as_str(),

@@ -351,7 +351,10 @@ mod tests {
         let q = parse(Report::Networks, &[("sort", "network")]).unwrap();
         assert_eq!((q.sort, q.order), (Sort::Key, Order::Asc));
         let q = parse(Report::Networks, &[("sort", "epc"), ("limit", "5")]).unwrap();
-        assert_eq!((q.sort, q.order, q.limit), (Sort::Epc, Order::Desc, Some(5)));
+        assert_eq!(
+            (q.sort, q.order, q.limit),
+            (Sort::Epc, Order::Desc, Some(5))
+        );
         let q = parse(KEYWORDS, &[("network", "amazon")]).unwrap();
         assert_eq!(q.network.as_deref(), Some("amazon"));
     }
