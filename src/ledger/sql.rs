@@ -172,7 +172,7 @@ pub async fn insert_manual(
                  amount, currency, amount_site, unconverted, is_lead, received_at, updated_at, \
                  link_id, page_url, keyword, clicked_at, fast_conversion, bot_click, \
                  source, network, product, note) \
-             SELECT $1, $2, $3, '', $4, $5, $6, $7, $7 IS NULL, $8, $9, now(), \
+             SELECT $1, $2, $3, '', $4, $5, $6, $7::numeric, $7::numeric IS NULL, $8, $9::timestamptz, now(), \
                     c.link_id, coalesce(c.page_url, $10), c.keyword, c.clicked_at, \
                     coalesce($9 - c.clicked_at < interval '1 second', false), \
                     coalesce(c.is_bot, false), 'manual', $11, $12, $13 \
@@ -269,8 +269,8 @@ pub async fn update(
     let is_lead = c.amount.is_none_or(|a| a.is_zero());
     client
         .execute(
-            "UPDATE conversions SET status = $2, amount = $3, currency = $4, amount_site = $5, \
-                 unconverted = $5 IS NULL, is_lead = $6, received_at = $7, \
+            "UPDATE conversions SET status = $2, amount = $3, currency = $4, amount_site = $5::numeric, \
+                 unconverted = $5::numeric IS NULL, is_lead = $6, received_at = $7, \
                  page_url = CASE WHEN clicked_at IS NULL THEN $8 ELSE page_url END, \
                  updated_at = now() \
              WHERE id = $1",
