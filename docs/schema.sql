@@ -50,34 +50,115 @@ CREATE TYPE public.affrank_report_keyed AS (
 
 
 --
--- Name: affrank_ledger_existing(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: affrank_amazon_asin(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.affrank_ledger_existing(sites text[], transaction_ids text[]) RETURNS TABLE(site_id text, transaction_id text, network text, id bigint)
+CREATE FUNCTION public.affrank_amazon_asin(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+    SELECT upper(substring(url FROM
+        '(?i)/(?:dp|gp/product|gp/aw/d|exec/obidos/asin|o/asin)/([A-Z0-9]{10})(?:[/?#]|$)'))
+$_$;
+
+
+--
+-- Name: affrank_amazon_lock_key(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.affrank_amazon_lock_key(site text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT hashtextextended('affrank-amazon:' || site, 0) $$;
+
+
+--
+-- Name: affrank_amazon_page_tag(text, text, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.affrank_amazon_page_tag(site text, page text, post bigint) RETURNS text
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    site text;
+    found text;
+    pool text[];
+    mode text;
 BEGIN
-    FOR site IN SELECT DISTINCT s FROM unnest(sites, transaction_ids) k (s, t)
-                WHERE t IS NOT NULL ORDER BY 1 LOOP
-        PERFORM pg_advisory_xact_lock_shared(affrank_ledger_lock_key(site));
-    END LOOP;
-    RETURN QUERY
-        SELECT c.site_id, c.transaction_id, c.network, c.id
-        FROM (SELECT DISTINCT s, t FROM unnest(sites, transaction_ids) k (s, t)
-              WHERE t IS NOT NULL) k
-        JOIN conversions c ON c.site_id = k.s AND c.transaction_id = k.t;
+    SELECT tracking_id INTO found FROM amazon_pages WHERE site_id = site AND page_url = page;
+    IF found IS NOT NULL THEN
+        RETURN found;
+    END IF;
+    SELECT amazon_tracking_ids, amazon_tracking_assignment INTO pool, mode
+    FROM sites WHERE id = site;
+    IF mode IS DISTINCT FROM 'auto' OR coalesce(cardinality(pool), 0) = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock(affrank_amazon_lock_key(site));
+    -- Each statement reads what committed before it: after the lock, what
+    -- the previous holder assigned.
+    SELECT tracking_id INTO found FROM amazon_pages WHERE site_id = site AND page_url = page;
+    IF found IS NOT NULL THEN
+        RETURN found;
+    END IF;
+    INSERT INTO amazon_pages (site_id, page_url, post_id, tracking_id, assigned)
+    SELECT site, page, post, t.id, 'auto'
+    FROM sites s CROSS JOIN LATERAL unnest(s.amazon_tracking_ids) WITH ORDINALITY AS t (id, n)
+    WHERE s.id = site
+      AND NOT EXISTS (SELECT 1 FROM amazon_pages p WHERE p.site_id = site AND p.tracking_id = t.id)
+    ORDER BY t.n
+    LIMIT 1
+    RETURNING tracking_id INTO found;
+    RETURN found;
 END $$;
 
 
 --
--- Name: affrank_ledger_lock_key(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: affrank_conversion_credit_page(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.affrank_ledger_lock_key(site text) RETURNS bigint
-    LANGUAGE sql IMMUTABLE
-    AS $$ SELECT hashtextextended('affrank-ledger:' || site, 0) $$;
+CREATE FUNCTION public.affrank_conversion_credit_page() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    hit_id text;
+    hit_keyword text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.page_url IS NULL AND OLD.page_url IS NOT NULL
+       AND OLD.clicked_at IS NULL
+       AND current_setting('affrank.clear_page_credit', true) IS DISTINCT FROM 'on' THEN
+        NEW.page_url := OLD.page_url;
+        NEW.link_id := OLD.link_id;
+        NEW.keyword := OLD.keyword;
+        RETURN NEW;
+    END IF;
+    NEW.link_id := NULL;
+    NEW.keyword := NULL;
+    IF NEW.page_url IS NULL AND NEW.network = 'amazon' AND NEW.label IS NOT NULL THEN
+        SELECT page_url INTO NEW.page_url
+        FROM amazon_pages WHERE site_id = NEW.site_id AND tracking_id = NEW.label;
+    END IF;
+    IF NEW.page_url IS NULL THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.product IS NOT NULL THEN
+        SELECT id, keyword INTO hit_id, hit_keyword
+        FROM links
+        WHERE site_id = NEW.site_id AND page_url = NEW.page_url
+          AND affrank_amazon_asin(url) = upper(btrim(NEW.product))
+        ORDER BY last_seen_at DESC, id
+        LIMIT 1;
+    END IF;
+    IF hit_id IS NOT NULL THEN
+        NEW.link_id := hit_id;
+        NEW.keyword := hit_keyword;
+    ELSE
+        SELECT keyword INTO NEW.keyword
+        FROM links
+        WHERE site_id = NEW.site_id AND page_url = NEW.page_url AND keyword IS NOT NULL
+        GROUP BY keyword
+        ORDER BY count(*) DESC, keyword
+        LIMIT 1;
+    END IF;
+    RETURN NEW;
+END $$;
 
 
 --
@@ -158,7 +239,7 @@ BEGIN
     CROSS JOIN LATERAL (VALUES ('k'::"char", coalesce(d.keyword, '')),
                                ('p'::"char", d.page_url),
                                ('l'::"char", d.link_id)) AS k (dim, key)
-    WHERE d.attributed
+    WHERE d.attributed AND k.key IS NOT NULL
     ORDER BY 1, 2, 3
     ON CONFLICT (site_id, dim, key) DO NOTHING;
 
@@ -340,8 +421,9 @@ CREATE FUNCTION public.affrank_report_conversion_delta(site_id text, status text
     SELECT ROW(
         site_id,
         (coalesce(clicked_at, received_at) AT TIME ZONE tz)::date,
-        clicked_at IS NOT NULL,
-        coalesce(link_id, ''), coalesce(page_url, ''), keyword,
+        clicked_at IS NOT NULL OR page_url IS NOT NULL,
+        CASE WHEN clicked_at IS NOT NULL THEN coalesce(link_id, '') ELSE link_id END,
+        coalesce(page_url, ''), keyword,
         0, 0,
         sign * (status = 'approved')::int,
         sign * (status = 'pending')::int,
@@ -604,7 +686,7 @@ BEGIN
     CROSS JOIN LATERAL (VALUES ('k'::"char", coalesce(d.keyword, '')),
                                ('p'::"char", d.page_url),
                                ('l'::"char", d.link_id)) AS k (dim, key)
-    WHERE d.attributed
+    WHERE d.attributed AND k.key IS NOT NULL
     ON CONFLICT (site_id, dim, key) DO NOTHING;
 
     INSERT INTO report_day (site_id, dim, day, key_id, clicks, bot_clicks, conversions, others, revenue)
@@ -730,6 +812,21 @@ CREATE FUNCTION public.affrank_week(day date) RETURNS date
 
 
 --
+-- Name: amazon_pages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.amazon_pages (
+    site_id text NOT NULL,
+    page_url text NOT NULL,
+    post_id bigint,
+    tracking_id text NOT NULL,
+    assigned text NOT NULL,
+    assigned_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT amazon_pages_assigned_check CHECK ((assigned = ANY (ARRAY['auto'::text, 'manual'::text])))
+);
+
+
+--
 -- Name: click_detail_clearing; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -799,7 +896,7 @@ ALTER SEQUENCE public.conversion_status_history_id_seq OWNED BY public.conversio
 CREATE TABLE public.conversions (
     id bigint NOT NULL,
     site_id text NOT NULL,
-    session_id text COLLATE pg_catalog."C",
+    session_id text NOT NULL COLLATE pg_catalog."C",
     transaction_id text,
     event text DEFAULT ''::text NOT NULL,
     status text NOT NULL,
@@ -820,6 +917,7 @@ CREATE TABLE public.conversions (
     network text DEFAULT ''::text NOT NULL,
     label text,
     product text,
+    note text,
     CONSTRAINT conversions_source_check CHECK ((source = ANY (ARRAY['postback'::text, 'import'::text, 'api'::text, 'clickbank_ins'::text, 'manual'::text]))),
     CONSTRAINT conversions_status_check CHECK ((status = ANY (ARRAY['approved'::text, 'pending'::text, 'rejected'::text, 'reversed'::text])))
 );
@@ -1066,6 +1164,9 @@ CREATE TABLE public.sites (
     previous_postback_secret_hash bytea,
     previous_secret_expires_at timestamp with time zone,
     click_detail_retention_days integer DEFAULT 90 NOT NULL,
+    amazon_tracking_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    amazon_tracking_assignment text DEFAULT 'auto'::text NOT NULL,
+    CONSTRAINT sites_amazon_tracking_assignment_check CHECK ((amazon_tracking_assignment = ANY (ARRAY['auto'::text, 'manual'::text]))),
     CONSTRAINT sites_click_detail_retention_days_check CHECK (((click_detail_retention_days >= 1) AND (click_detail_retention_days <= 3650))),
     CONSTRAINT sites_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT sites_previous_secret_complete CHECK (((previous_postback_secret_hash IS NULL) = (previous_secret_expires_at IS NULL))),
@@ -1109,6 +1210,22 @@ ALTER TABLE ONLY public.postback_log ALTER COLUMN id SET DEFAULT nextval('public
 
 
 --
+-- Name: amazon_pages amazon_pages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.amazon_pages
+    ADD CONSTRAINT amazon_pages_pkey PRIMARY KEY (site_id, page_url);
+
+
+--
+-- Name: amazon_pages amazon_pages_site_tracking_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.amazon_pages
+    ADD CONSTRAINT amazon_pages_site_tracking_key UNIQUE (site_id, tracking_id);
+
+
+--
 -- Name: click_detail_clearing click_detail_clearing_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1141,11 +1258,11 @@ ALTER TABLE ONLY public.conversions
 
 
 --
--- Name: conversions conversions_site_transaction_network_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: conversions conversions_site_transaction_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.conversions
-    ADD CONSTRAINT conversions_site_transaction_network_key UNIQUE (site_id, transaction_id, network);
+    ADD CONSTRAINT conversions_site_transaction_key UNIQUE (site_id, transaction_id);
 
 
 --
@@ -1260,6 +1377,20 @@ CREATE INDEX conversion_status_history_conversion_idx ON public.conversion_statu
 
 
 --
+-- Name: conversions_page_credit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversions_page_credit_idx ON public.conversions USING btree (site_id, received_at) WHERE ((clicked_at IS NULL) AND (page_url IS NOT NULL));
+
+
+--
+-- Name: conversions_site_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX conversions_site_day_idx ON public.conversions USING btree (site_id, COALESCE(clicked_at, received_at));
+
+
+--
 -- Name: conversions_site_session_event_key; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1278,6 +1409,13 @@ CREATE INDEX conversions_unmatched_idx ON public.conversions USING btree (sessio
 --
 
 CREATE INDEX links_site_changed_idx ON public.links USING btree (site_id, changed_xid, id);
+
+
+--
+-- Name: links_site_page_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX links_site_page_idx ON public.links USING btree (site_id, page_url);
 
 
 --
@@ -1323,6 +1461,20 @@ CREATE TRIGGER clicks_report_update AFTER UPDATE ON public.clicks REFERENCING OL
 
 
 --
+-- Name: conversions conversions_credit_page_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER conversions_credit_page_insert BEFORE INSERT ON public.conversions FOR EACH ROW WHEN (((new.clicked_at IS NULL) AND ((new.page_url IS NOT NULL) OR (new.label IS NOT NULL)))) EXECUTE FUNCTION public.affrank_conversion_credit_page();
+
+
+--
+-- Name: conversions conversions_credit_page_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER conversions_credit_page_update BEFORE UPDATE ON public.conversions FOR EACH ROW WHEN (((new.clicked_at IS NULL) AND (((((((old.page_url IS DISTINCT FROM new.page_url) OR (old.link_id IS DISTINCT FROM new.link_id)) OR (old.keyword IS DISTINCT FROM new.keyword)) OR (old.product IS DISTINCT FROM new.product)) OR (old.label IS DISTINCT FROM new.label)) OR (old.network IS DISTINCT FROM new.network)) OR (old.clicked_at IS DISTINCT FROM new.clicked_at)))) EXECUTE FUNCTION public.affrank_conversion_credit_page();
+
+
+--
 -- Name: conversions conversions_report_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1355,6 +1507,14 @@ CREATE TRIGGER links_changed BEFORE UPDATE ON public.links FOR EACH ROW WHEN (((
 --
 
 CREATE TRIGGER sites_report_forget AFTER DELETE ON public.sites FOR EACH ROW EXECUTE FUNCTION public.affrank_report_forget_site();
+
+
+--
+-- Name: amazon_pages amazon_pages_site_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.amazon_pages
+    ADD CONSTRAINT amazon_pages_site_id_fkey FOREIGN KEY (site_id) REFERENCES public.sites(id) ON DELETE CASCADE;
 
 
 --

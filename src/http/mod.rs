@@ -2,10 +2,12 @@
 //! body limits, and the one `recover`. Feature modules below it hold the
 //! domain and its SQL and never import from here.
 
+mod amazon;
 pub mod auth;
 pub mod body;
 mod clicks;
 pub mod client_addr;
+mod conversions;
 pub mod filters;
 mod health;
 mod imports;
@@ -45,6 +47,10 @@ pub fn routes(
         .or(postbacks::routes(state.clone()))
         .unify()
         .or(reports::routes(state.clone()))
+        .unify()
+        .or(conversions::routes(state.clone()))
+        .unify()
+        .or(amazon::routes(state.clone()))
         .unify()
         .or(health::route(state.clone()))
         .unify()
