@@ -96,8 +96,8 @@ final class Postback_Log_Page {
 	/**
 	 * One log row of the sidecar, ready to show.
 	 *
-	 * @param array $row {id, received_at, source_addr, method, params, outcome, http_status, message, conversion_id}.
-	 * @return array{id:?int,received_at:string,source_addr:string,method:string,status:string,http_status:?int,params:array<int,array{0:string,1:string}>,message:string,conversion_id:?int,hint:string}
+	 * @param array $row {id, received_at, source_addr, method, params, outcome, http_status, message, conversion_id, source}.
+	 * @return array{id:?int,received_at:string,source_addr:string,method:string,status:string,http_status:?int,params:array<int,array{0:string,1:string}>,message:string,conversion_id:?int,hint:string,source:string}
 	 */
 	public static function present( array $row ): array {
 		$status = is_scalar( $row['outcome'] ?? null ) ? (string) $row['outcome'] : '';
@@ -113,6 +113,9 @@ final class Postback_Log_Page {
 			'message'       => is_scalar( $row['message'] ?? null ) ? (string) $row['message'] : '',
 			'conversion_id' => isset( $row['conversion_id'] ) && is_numeric( $row['conversion_id'] ) ? (int) $row['conversion_id'] : null,
 			'hint'          => self::hint( $status ),
+			// How the entry came (postback, import, api, clickbank_ins,
+			// manual); '' from a sidecar that logs postbacks only.
+			'source'        => is_scalar( $row['source'] ?? null ) ? (string) $row['source'] : '',
 		);
 	}
 
