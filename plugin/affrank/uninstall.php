@@ -65,7 +65,8 @@ $affrank_uninstall_site = static function (): void {
 	// event that deletes them after a day.
 	wp_clear_scheduled_hook( 'affrank_import_cleanup' );
 	$uploads = wp_upload_dir( null, false );
-	$dir     = untrailingslashit( (string) ( $uploads['basedir'] ?? '' ) ) . '/affrank-imports';
+	$folder  = 'affrank-imports';
+	$dir     = untrailingslashit( (string) ( $uploads['basedir'] ?? '' ) ) . '/' . $folder;
 	if ( '' !== (string) ( $uploads['basedir'] ?? '' ) && is_dir( $dir ) ) {
 		foreach ( array_merge( (array) glob( $dir . '/import-*.upload' ), array( $dir . '/index.php', $dir . '/.htaccess' ) ) as $file ) {
 			if ( is_string( $file ) && is_file( $file ) ) {
