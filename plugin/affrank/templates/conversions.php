@@ -85,6 +85,7 @@ $affrank_form     = null !== $affrank_editing
 
 		<form method="get" class="affrank-range affrank-conversions-filter" action="<?php echo esc_url( admin_url( 'admin.php' ) ); ?>">
 			<input type="hidden" name="page" value="<?php echo esc_attr( Menu::CONVERSIONS ); ?>">
+			<span class="affrank-filter">
 			<label for="affrank-filter-source"><?php esc_html_e( 'Source', 'affrank' ); ?></label>
 			<select name="<?php echo esc_attr( Conversions_Page::FILTER_SOURCE ); ?>" id="affrank-filter-source">
 				<option value=""><?php esc_html_e( 'All sources', 'affrank' ); ?></option>
@@ -92,6 +93,8 @@ $affrank_form     = null !== $affrank_editing
 					<option value="<?php echo esc_attr( $affrank_source ); ?>"<?php selected( $affrank_filters['source'], $affrank_source ); ?>><?php echo esc_html( Conversions_Page::source_label( $affrank_source ) ); ?></option>
 				<?php endforeach; ?>
 			</select>
+			</span>
+			<span class="affrank-filter">
 			<label for="affrank-filter-network"><?php esc_html_e( 'Network', 'affrank' ); ?></label>
 			<select name="<?php echo esc_attr( Conversions_Page::FILTER_NETWORK ); ?>" id="affrank-filter-network">
 				<option value=""><?php esc_html_e( 'All networks', 'affrank' ); ?></option>
@@ -99,6 +102,8 @@ $affrank_form     = null !== $affrank_editing
 					<option value="<?php echo esc_attr( (string) $affrank_id ); ?>"<?php selected( $affrank_filters['network'], (string) $affrank_id ); ?>><?php echo esc_html( $affrank_name ); ?></option>
 				<?php endforeach; ?>
 			</select>
+			</span>
+			<span class="affrank-filter">
 			<label for="affrank-filter-status"><?php esc_html_e( 'Status', 'affrank' ); ?></label>
 			<select name="<?php echo esc_attr( Conversions_Page::FILTER_STATUS ); ?>" id="affrank-filter-status">
 				<option value=""><?php esc_html_e( 'All statuses', 'affrank' ); ?></option>
@@ -106,6 +111,7 @@ $affrank_form     = null !== $affrank_editing
 					<option value="<?php echo esc_attr( $affrank_status ); ?>"<?php selected( $affrank_filters['status'], $affrank_status ); ?>><?php echo esc_html( $affrank_label ); ?></option>
 				<?php endforeach; ?>
 			</select>
+			</span>
 			<button type="submit" class="button"><?php esc_html_e( 'Filter', 'affrank' ); ?></button>
 			<a class="button button-primary" href="#affrank-conversion-form"><?php esc_html_e( 'Add a conversion', 'affrank' ); ?></a>
 		</form>
@@ -286,11 +292,15 @@ $affrank_form     = null !== $affrank_editing
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_session_id"><?php esc_html_e( 'Session id', 'affrank' ); ?></label></th>
-					<td><input type="text" class="regular-text code" id="affrank_session_id" name="affrank_session_id" maxlength="24" value="<?php echo esc_attr( $affrank_form['affrank_session_id'] ); ?>"> <span class="affrank-muted"><?php esc_html_e( 'Optional: the sub-id value the network shows for the sale.', 'affrank' ); ?></span></td>
+					<td><input type="text" class="regular-text code" id="affrank_session_id" name="affrank_session_id" maxlength="24" value="<?php echo esc_attr( $affrank_form['affrank_session_id'] ); ?>">
+						<p class="description"><?php esc_html_e( 'Optional: the sub-id value the network shows for the sale.', 'affrank' ); ?></p>
+					</td>
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_transaction_id"><?php esc_html_e( 'Transaction id', 'affrank' ); ?></label></th>
-					<td><input type="text" class="regular-text code" id="affrank_transaction_id" name="affrank_transaction_id" maxlength="200" value="<?php echo esc_attr( $affrank_form['affrank_transaction_id'] ); ?>"<?php echo null !== $affrank_editing ? ' readonly' : ''; ?>> <span class="affrank-muted"><?php esc_html_e( 'Optional: the network’s order or commission id, so a later import of the same sale updates this one.', 'affrank' ); ?></span></td>
+					<td><input type="text" class="regular-text code" id="affrank_transaction_id" name="affrank_transaction_id" maxlength="200" value="<?php echo esc_attr( $affrank_form['affrank_transaction_id'] ); ?>"<?php echo null !== $affrank_editing ? ' readonly' : ''; ?>>
+						<p class="description"><?php esc_html_e( 'Optional: the network’s order or commission id, so a later import of the same sale updates this one.', 'affrank' ); ?></p>
+					</td>
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_product"><?php esc_html_e( 'Product', 'affrank' ); ?></label></th>

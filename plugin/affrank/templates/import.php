@@ -88,7 +88,7 @@ $affrank_source_text = static function ( array $source ) use ( $view ): string {
 				</p>
 				<div class="affrank-tiles affrank-tiles--counts">
 					<?php foreach ( $affrank_counts( $affrank_result, true ) as $affrank_count ) : ?>
-						<div class="affrank-tile affrank-count--<?php echo esc_attr( $affrank_count[2] ); ?>">
+						<div class="affrank-tile affrank-count--<?php echo esc_attr( $affrank_count[2] ); ?><?php echo $affrank_count[1] > 0 ? ' is-nonzero' : ''; ?>">
 							<span class="affrank-tile__label"><?php echo esc_html( $affrank_count[0] ); ?></span>
 							<span class="affrank-tile__value"><?php echo esc_html( Format::count( $affrank_count[1] ) ); ?></span>
 						</div>
@@ -119,7 +119,7 @@ $affrank_source_text = static function ( array $source ) use ( $view ): string {
 				</p>
 				<div class="affrank-tiles affrank-tiles--counts">
 					<?php foreach ( $affrank_counts( $affrank_preview, false ) as $affrank_count ) : ?>
-						<div class="affrank-tile affrank-count--<?php echo esc_attr( $affrank_count[2] ); ?>">
+						<div class="affrank-tile affrank-count--<?php echo esc_attr( $affrank_count[2] ); ?><?php echo $affrank_count[1] > 0 ? ' is-nonzero' : ''; ?>">
 							<span class="affrank-tile__label"><?php echo esc_html( $affrank_count[0] ); ?></span>
 							<span class="affrank-tile__value"><?php echo esc_html( Format::count( $affrank_count[1] ) ); ?></span>
 						</div>
@@ -181,7 +181,13 @@ $affrank_source_text = static function ( array $source ) use ( $view ): string {
 								<td class="num affrank-col-row"><?php echo esc_html( $affrank_row['row'] ); ?></td>
 								<td><?php echo esc_html( $affrank_row['date'] ); ?></td>
 								<td class="affrank-mono"><?php echo esc_html( $affrank_row['transaction_id'] ); ?></td>
-								<td class="num"><?php echo esc_html( '' !== $affrank_row['currency'] ? Format::money( $affrank_row['amount'], $affrank_row['currency'] ) : $affrank_row['amount'] ); ?></td>
+								<td class="num">
+									<?php
+									// Exactly as read: "7.781 USD" rather than a rounded "$7.78".
+									$affrank_exact = '' === $affrank_row['currency'] || (bool) preg_match( '/\.\d{3,}$/', $affrank_row['amount'] );
+									echo esc_html( $affrank_exact ? trim( $affrank_row['amount'] . ' ' . $affrank_row['currency'] ) : Format::money( $affrank_row['amount'], $affrank_row['currency'] ) );
+									?>
+								</td>
 								<td><span class="affrank-badge affrank-badge--<?php echo esc_attr( Conversions_Page::tone( $affrank_row['status'] ) ); ?>"><?php echo esc_html( $affrank_row['status'] ); ?></span></td>
 								<td>
 									<?php if ( '' !== $affrank_row['session_id'] ) : ?>
@@ -221,14 +227,15 @@ $affrank_source_text = static function ( array $source ) use ( $view ): string {
 						<p><label><input type="checkbox" name="affrank_skip_rejected" id="affrank_skip_rejected" value="1"> <?php esc_html_e( 'Skip rejected rows and import the others', 'affrank' ); ?></label></p>
 						<p class="description"><?php esc_html_e( 'Without this, a file with a rejected row imports nothing: fix the rows in the file and upload it again.', 'affrank' ); ?></p>
 					<?php endif; ?>
-					<p>
+					<p class="affrank-import-buttons">
 						<?php submit_button( __( 'Import', 'affrank' ), 'primary', 'affrank-import-apply', false ); ?>
+						<?php // Submits the cancel form below (HTML's form attribute), beside Import. ?>
+						<button type="submit" class="button" id="affrank-import-cancel" form="affrank-import-cancel-form"><?php esc_html_e( 'Cancel and delete the file', 'affrank' ); ?></button>
 					</p>
 				</form>
-				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" class="affrank-inline-form">
+				<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" id="affrank-import-cancel-form">
 					<input type="hidden" name="action" value="<?php echo esc_attr( $view['cancel_action'] ); ?>">
-					<?php wp_nonce_field( $view['cancel_action'] ); ?>
-					<?php submit_button( __( 'Cancel and delete the file', 'affrank' ), 'secondary', 'affrank-import-cancel', false ); ?>
+					<input type="hidden" name="_wpnonce" value="<?php echo esc_attr( wp_create_nonce( $view['cancel_action'] ) ); ?>">
 				</form>
 			</div>
 		<?php endif; ?>
