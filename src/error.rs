@@ -16,6 +16,12 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(&'static str),
+    /// A value that clashes with what is stored (an id another row holds).
+    #[error("{field}: {message}")]
+    ConflictField { field: String, message: String },
+    /// A resource addressed by id that is not the caller's (or not there).
+    #[error("{0}")]
+    NotFoundText(String),
     #[error("database unavailable")]
     Unavailable(#[from] deadpool_postgres::PoolError),
     #[error("database error")]
@@ -32,12 +38,19 @@ impl ApiError {
         }
     }
 
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::ConflictField {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NotFoundText(_) => StatusCode::NOT_FOUND,
             Self::InvalidField { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictField { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,10 +59,10 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
-            Self::NotFound(_) => "not_found",
+            Self::NotFound(_) | Self::NotFoundText(_) => "not_found",
             Self::InvalidField { .. } => "invalid_field",
             Self::BadRequest(_) => "bad_request",
-            Self::Conflict(_) => "conflict",
+            Self::Conflict(_) | Self::ConflictField { .. } => "conflict",
             Self::Unavailable(_) => "unavailable",
             Self::Database(_) | Self::Internal(_) => "internal",
         }

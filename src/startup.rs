@@ -12,7 +12,7 @@ use crate::db::{
 };
 use crate::group_commit::Writers;
 use crate::http::state::{AppState, SharedState};
-use crate::links::cache::{LinkCache, RulesCache};
+use crate::links::cache::{LinkCache, PageTags, RulesCache};
 use crate::links::snapshot;
 use crate::postbacks::limits::Limits;
 use crate::postbacks::replay::PostbackReplay;
@@ -170,6 +170,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone().into(),
             links: links.clone(),
             rules: RulesCache::new(),
+            page_tags: PageTags::new(),
             clicks,
             postbacks,
             spool: spool.clone(),

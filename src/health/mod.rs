@@ -31,6 +31,11 @@ pub struct Facts {
     pub networks: Vec<NetworkFacts>,
     pub postbacks_24h: PostbackFacts,
     pub spool: SpoolFacts,
+    /// With automatic Amazon tracking-id assignment: pages with Amazon
+    /// links that hold no id because every id of the pool is taken, and the
+    /// pool's size. Only the alert shows it.
+    #[serde(skip)]
+    pub amazon_pool_exhausted: Option<(i64, i64)>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -85,12 +90,14 @@ pub enum Severity {
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Alert {
-    /// `network_silent`, `unmatched_postbacks` or `records_set_aside`.
+    /// `network_silent`, `unmatched_postbacks`, `records_set_aside` or
+    /// `amazon_pool_exhausted`.
     pub code: &'static str,
     pub severity: Severity,
     /// One or two sentences for the blogger: what is wrong, what to check.
     pub message: String,
-    /// The network's id, for `network_silent`.
+    /// The network's id, for `network_silent` (and `amazon` for
+    /// `amazon_pool_exhausted`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
 }
@@ -103,6 +110,8 @@ pub struct Alert {
 /// - `unmatched_postbacks`: more than a fifth of the last 24 hours' new
 ///   conversions match no click.
 /// - `records_set_aside`: the database refused spooled records.
+/// - `amazon_pool_exhausted`: pages with Amazon links wait for a tracking id
+///   and the pool has none left.
 pub fn alerts(facts: &Facts, now: DateTime<Utc>) -> Vec<Alert> {
     let mut alerts = Vec::new();
     let silent_since = now - Duration::days(SILENT_AFTER_DAYS);
@@ -153,6 +162,19 @@ pub fn alerts(facts: &Facts, now: DateTime<Utc>) -> Vec<Alert> {
             network: None,
         });
     }
+    if let Some((pages, pool)) = facts.amazon_pool_exhausted {
+        alerts.push(Alert {
+            code: "amazon_pool_exhausted",
+            severity: Severity::Warning,
+            message: format!(
+                "{pages} pages with Amazon links have no tracking id of their own: all {pool} \
+                 tracking ids of the site's pool are taken. Their Amazon sales cannot be told apart \
+                 by page until you add tracking ids (create them in Associates Central) in \
+                 Settings."
+            ),
+            network: Some("amazon".into()),
+        });
+    }
     alerts
 }
 
@@ -184,7 +206,23 @@ mod tests {
             }],
             postbacks_24h: PostbackFacts::new(10, 2),
             spool: SpoolFacts::default(),
+            amazon_pool_exhausted: None,
         }
+    }
+
+    #[test]
+    fn an_exhausted_amazon_pool_is_a_warning() {
+        let mut facts = healthy();
+        facts.amazon_pool_exhausted = Some((3, 10));
+        let raised = alerts(&facts, now());
+        assert_eq!(raised.len(), 1);
+        assert_eq!(raised[0].code, "amazon_pool_exhausted");
+        assert_eq!(raised[0].severity, Severity::Warning);
+        assert!(
+            raised[0].message.starts_with("3 pages"),
+            "{}",
+            raised[0].message
+        );
     }
 
     fn codes(facts: &Facts, at: DateTime<Utc>) -> Vec<&'static str> {

@@ -38,6 +38,7 @@ pub async fn facts(
         networks: networks(client, site, now).await?,
         postbacks_24h: postbacks_24h(client, site, now).await?,
         spool,
+        amazon_pool_exhausted: crate::sites::amazon::exhausted(client, site.as_str()).await?,
     })
 }
 

@@ -9,10 +9,14 @@ use super::recover::respond;
 use super::state::AppState;
 use super::with_state;
 use crate::error::ApiError;
-use crate::links::rewrite::{MAX_KEYWORD_CHARS, RewriteContext, rewrite as rewrite_html};
+use crate::links::rewrite::{
+    FoundLink, MAX_KEYWORD_CHARS, RewriteContext, rewrite as rewrite_html,
+};
 use crate::links::sql::{self, LinkTarget};
 use crate::links::sync::{self, Cursor};
+use crate::links::tagging::with_amazon_tag;
 use crate::networks::Network;
+use crate::sites::amazon;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
@@ -163,6 +167,8 @@ async fn handle(state: AppState, key: Option<String>, body: Bytes) -> Result<imp
     };
 
     let client = state.pool.get().await?;
+    let mut rewritten = rewritten;
+    tag_amazon_links(&state, &client, &site, &request, &mut rewritten.links).await?;
     sql::upsert_links(
         &client,
         &site.id,
@@ -194,6 +200,42 @@ async fn handle(state: AppState, key: Option<String>, body: Bytes) -> Result<imp
         "links": links,
         "settings_version": site.settings_version,
     })))
+}
+
+/// Sets the `tag=` of the page's Amazon links to the page's tracking id
+/// (giving the page one first, when the site assigns them automatically).
+/// Only a page with Amazon links, on a site with a pool, asks: from the
+/// cache after its first rewrite, so a rewrite costs no extra round trip.
+/// A page without an id keeps its links' own tags.
+async fn tag_amazon_links(
+    state: &AppState,
+    client: &deadpool_postgres::Client,
+    site: &crate::sites::Site,
+    request: &RewriteRequest,
+    links: &mut [FoundLink],
+) -> Result<(), ApiError> {
+    let is_amazon = |l: &FoundLink| l.network == Some(Network::Amazon);
+    if site.settings.amazon_tracking_ids.is_empty() || !links.iter().any(is_amazon) {
+        return Ok(());
+    }
+    let tag = match state.page_tags.get(site, &request.page_url) {
+        Some(tag) => tag,
+        None => {
+            let tag = amazon::page_tag(client, &site.id, &request.page_url, request.post_id)
+                .await?
+                .map(Arc::<str>::from);
+            state
+                .page_tags
+                .remember(site, &request.page_url, tag.clone());
+            tag
+        }
+    };
+    if let Some(tag) = tag {
+        for link in links.iter_mut().filter(|l| is_amazon(l)) {
+            link.url = with_amazon_tag(&link.url, &tag);
+        }
+    }
+    Ok(())
 }
 
 fn text_field(field: &str, value: &str, max_chars: usize) -> Result<(), ApiError> {

@@ -2,6 +2,7 @@
 //! body limits, and the one `recover`. Feature modules below it hold the
 //! domain and its SQL and never import from here.
 
+mod amazon;
 pub mod auth;
 pub mod body;
 mod clicks;
@@ -44,6 +45,8 @@ pub fn routes(
         .or(postbacks::routes(state.clone()))
         .unify()
         .or(reports::routes(state.clone()))
+        .unify()
+        .or(amazon::routes(state.clone()))
         .unify()
         .or(health::route(state.clone()))
         .unify()

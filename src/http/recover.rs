@@ -17,7 +17,7 @@ impl Reply for ApiError {
             _ => {}
         }
         let mut body = json!({ "error": self.code(), "message": self.to_string() });
-        if let Self::InvalidField { field, .. } = &self {
+        if let Self::InvalidField { field, .. } | Self::ConflictField { field, .. } = &self {
             body["field"] = json!(field);
         }
         json_answer(self.status(), body)

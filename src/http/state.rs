@@ -3,7 +3,7 @@
 use crate::clicks::bots::BotDetector;
 use crate::clicks::privacy::VisitorHasher;
 use crate::clicks::writer::ClickWriter;
-use crate::links::cache::{LinkCache, RulesCache};
+use crate::links::cache::{LinkCache, PageTags, RulesCache};
 use crate::postbacks::limits::Limits;
 use crate::postbacks::sites::PostbackSites;
 use crate::postbacks::writer::PostbackWriter;
@@ -40,6 +40,8 @@ pub struct SharedState {
     /// database is away.
     pub links: Arc<LinkCache>,
     pub rules: RulesCache,
+    /// Each page's Amazon tracking id, for the rewrite.
+    pub page_tags: PageTags,
     pub clicks: ClickWriter,
     pub postbacks: PostbackWriter,
     /// Read for `GET /api/v1/health` (its depth and what it set aside).

@@ -90,3 +90,42 @@ impl Default for RulesCache {
         Self::new()
     }
 }
+
+/// The Amazon tracking id of each page a rewrite has seen, per (site,
+/// settings version, page URL): a page's first rewrite asks the database
+/// (which may give it the pool's next id), later ones ask nobody. Every
+/// change to the pool or to an assignment bumps the settings version, so no
+/// entry outlives the assignment it read; an automatic assignment made by
+/// another process is found by the database call, never contradicted here.
+pub struct PageTags(moka::sync::Cache<(String, i32, String), Option<Arc<str>>>);
+
+impl PageTags {
+    pub fn new() -> Self {
+        Self(moka::sync::Cache::builder().max_capacity(100_000).build())
+    }
+
+    pub fn get(&self, site: &crate::sites::Site, page_url: &str) -> Option<Option<Arc<str>>> {
+        self.0.get(&(
+            site.id.as_str().to_owned(),
+            site.settings_version,
+            page_url.to_owned(),
+        ))
+    }
+
+    pub fn remember(&self, site: &crate::sites::Site, page_url: &str, tag: Option<Arc<str>>) {
+        self.0.insert(
+            (
+                site.id.as_str().to_owned(),
+                site.settings_version,
+                page_url.to_owned(),
+            ),
+            tag,
+        );
+    }
+}
+
+impl Default for PageTags {
+    fn default() -> Self {
+        Self::new()
+    }
+}

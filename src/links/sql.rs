@@ -33,7 +33,10 @@ impl LinkTarget {
 }
 
 /// Registers every link of one rewrite in one statement. A link seen again
-/// is only touched when what the rules say about it changed.
+/// is only touched when what the rules say about it changed, or its URL did:
+/// an Amazon link's id comes from the URL as the post has it, and its stored
+/// URL carries the page's tracking id (`tagging::with_amazon_tag`), which the
+/// blogger may reassign.
 #[tracing::instrument(skip(client, links), fields(links = links.len()))]
 pub async fn upsert_links(
     client: &impl GenericClient,
@@ -58,8 +61,10 @@ pub async fn upsert_links(
                   AS t(id, url, keyword, source, network) \
              ON CONFLICT (id) DO UPDATE SET \
                  network = EXCLUDED.network, post_id = EXCLUDED.post_id, \
-                 keyword_source = EXCLUDED.keyword_source, last_seen_at = now() \
+                 keyword_source = EXCLUDED.keyword_source, url = EXCLUDED.url, \
+                 last_seen_at = now() \
              WHERE links.network IS DISTINCT FROM EXCLUDED.network \
+                OR links.url IS DISTINCT FROM EXCLUDED.url \
                 OR links.post_id IS DISTINCT FROM EXCLUDED.post_id \
                 OR links.keyword_source IS DISTINCT FROM EXCLUDED.keyword_source",
             &[&ids, &site.as_str(), &page_url, &post_id, &urls, &keywords, &sources, &networks],

@@ -74,6 +74,19 @@ pub fn tag_url(url: &str, session: &SessionId, network: Option<Network>) -> Stri
     parsed.into()
 }
 
+/// An Amazon link with its `tag=` (the Associates tracking id) set to
+/// `tracking_id`, every other byte of the URL as it was. Tracking ids are
+/// letters, digits, `_` and `-` (`sites::model::validate_tracking_id`), which
+/// no query syntax encodes. A URL that does not parse stays as it is.
+pub fn with_amazon_tag(url: &str, tracking_id: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let query = set_params(parsed.query().unwrap_or(""), &["tag"], tracking_id);
+    parsed.set_query(Some(&query));
+    parsed.into()
+}
+
 /// Sets a `key:value` path segment: in place of an existing one, else before
 /// `destination:` (which must stay last), else at the end.
 fn set_path_param(url: &mut Url, key: &str, value: &str) {
@@ -132,6 +145,29 @@ mod tests {
 
     fn sid() -> SessionId {
         SessionId::parse("abcDEF123").unwrap()
+    }
+
+    #[test]
+    fn the_amazon_tag_is_replaced_in_place() {
+        assert_eq!(
+            with_amazon_tag(
+                "https://www.amazon.com/dp/B000000001?th=1&tag=old-20&psc=1#x",
+                "page-21"
+            ),
+            "https://www.amazon.com/dp/B000000001?th=1&tag=page-21&psc=1#x"
+        );
+        assert_eq!(
+            with_amazon_tag("https://amazon.de/dp/B000000001?TAG=a&tag=b&tag=c", "p-21"),
+            "https://amazon.de/dp/B000000001?TAG=a&tag=p-21"
+        );
+        assert_eq!(
+            tag_url(
+                &with_amazon_tag("https://www.amazon.com/dp/B0?tag=me-20", "page-20"),
+                &sid(),
+                Some(Network::Amazon)
+            ),
+            "https://www.amazon.com/dp/B0?tag=page-20&affrank_sid=abcDEF123&ascsubtag=abcDEF123"
+        );
     }
 
     #[test]

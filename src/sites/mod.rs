@@ -3,8 +3,11 @@
 //! key rotation, removal: `admin`).
 
 pub mod admin;
+pub mod amazon;
 pub mod model;
 pub mod settings;
 pub mod sql;
 
-pub use model::{LinkRule, PreviousSecret, RelPolicy, RuleKind, Site, SiteSettings};
+pub use model::{
+    AmazonAssignment, LinkRule, PreviousSecret, RelPolicy, RuleKind, Site, SiteSettings,
+};

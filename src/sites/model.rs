@@ -42,6 +42,29 @@ pub struct SiteSettings {
     pub currency_rates: BTreeMap<String, Decimal>,
     /// Days after which a click's user agent and referrer are dropped.
     pub click_detail_retention_days: u32,
+    /// The blogger's Amazon tracking ids (`name-20`), in the order pages
+    /// take them (`sites::amazon`).
+    pub amazon_tracking_ids: Vec<String>,
+    pub amazon_tracking_assignment: AmazonAssignment,
+}
+
+/// How a page gets its Amazon tracking id: the next free one of the pool on
+/// its first rewrite, or only as the blogger assigns them.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AmazonAssignment {
+    #[default]
+    Auto,
+    Manual,
+}
+
+impl AmazonAssignment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Manual => "manual",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -74,6 +97,54 @@ pub const MAX_RULES: usize = 200;
 pub const DEFAULT_CLICK_DETAIL_RETENTION_DAYS: u32 = 90;
 pub const CLICK_DETAIL_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 pub const MAX_REGEX_BYTES: usize = 1 << 20;
+/// Amazon lets an account create a few hundred tracking ids; a pool of this
+/// many covers any blog we know of and keeps the settings row small.
+pub const MAX_AMAZON_TRACKING_IDS: usize = 2000;
+
+/// An Amazon tracking id as Associates Central makes them (`name-20`):
+/// 1 to 64 letters, digits, `_` or `-`.
+pub fn validate_tracking_id(field: &str, raw: &str) -> Result<String, ApiError> {
+    let id = raw.trim();
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(ApiError::invalid(
+            field,
+            format!("{raw:?} is not a tracking id: 1 to 64 letters, digits, _ or - (like name-20)"),
+        ));
+    }
+    Ok(id.to_owned())
+}
+
+fn parse_tracking_ids(value: &Value) -> Result<Vec<String>, ApiError> {
+    const FIELD: &str = "amazon_tracking_ids";
+    let items = value
+        .as_array()
+        .ok_or_else(|| ApiError::invalid(FIELD, "must be an array of tracking ids"))?;
+    if items.len() > MAX_AMAZON_TRACKING_IDS {
+        return Err(ApiError::invalid(
+            FIELD,
+            format!("at most {MAX_AMAZON_TRACKING_IDS} tracking ids"),
+        ));
+    }
+    let mut ids: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("{FIELD}[{i}]");
+        let id = validate_tracking_id(&field, string(&field, item)?)?;
+        // Amazon's ids are case-insensitive; two spellings are one id.
+        if ids.iter().any(|known| known.eq_ignore_ascii_case(&id)) {
+            return Err(ApiError::invalid(
+                field,
+                format!("{id:?} is in the list twice"),
+            ));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
 
 /// The ISO 4217 codes in circulation.
 const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL";
@@ -123,6 +194,8 @@ impl SiteSettings {
             link_rules: Vec::new(),
             currency_rates: BTreeMap::new(),
             click_detail_retention_days: DEFAULT_CLICK_DETAIL_RETENTION_DAYS,
+            amazon_tracking_ids: Vec::new(),
+            amazon_tracking_assignment: AmazonAssignment::Auto,
         })
     }
 
@@ -195,6 +268,11 @@ impl SiteSettings {
                             ),
                         )
                     })?
+            }
+            "amazon_tracking_ids" => self.amazon_tracking_ids = parse_tracking_ids(value)?,
+            "amazon_tracking_assignment" => {
+                self.amazon_tracking_assignment = serde_json::from_value(value.clone())
+                    .map_err(|_| ApiError::invalid(key, "must be \"auto\" or \"manual\""))?
             }
             _ => return Err(ApiError::invalid(key, "is not a setting")),
         }
@@ -416,6 +494,18 @@ mod tests {
     }
 
     #[test]
+    fn tracking_ids_keep_their_order() {
+        let mut s = settings();
+        s.apply_patch(&json!({
+            "amazon_tracking_ids": [" blog-20", "blog_b-21", "x"],
+            "amazon_tracking_assignment": "manual"
+        }))
+        .unwrap();
+        assert_eq!(s.amazon_tracking_ids, ["blog-20", "blog_b-21", "x"]);
+        assert_eq!(s.amazon_tracking_assignment, AmazonAssignment::Manual);
+    }
+
+    #[test]
     fn invalid_values_name_their_field() {
         let cases = [
             (json!({"time_zone": "Mars/Base"}), "time_zone"),
@@ -483,6 +573,30 @@ mod tests {
             (
                 json!({"click_detail_retention_days": -1}),
                 "click_detail_retention_days",
+            ),
+            (
+                json!({"amazon_tracking_ids": "a-20"}),
+                "amazon_tracking_ids",
+            ),
+            (
+                json!({"amazon_tracking_ids": ["a-20", "b 20"]}),
+                "amazon_tracking_ids[1]",
+            ),
+            (
+                json!({"amazon_tracking_ids": ["a-20", "A-20"]}),
+                "amazon_tracking_ids[1]",
+            ),
+            (
+                json!({"amazon_tracking_ids": [""]}),
+                "amazon_tracking_ids[0]",
+            ),
+            (
+                json!({"amazon_tracking_ids": ["x".repeat(65)]}),
+                "amazon_tracking_ids[0]",
+            ),
+            (
+                json!({"amazon_tracking_assignment": "random"}),
+                "amazon_tracking_assignment",
             ),
         ];
         for (body, field) in cases {

@@ -60,6 +60,7 @@ pub async fn change(
     zone_change: &dyn ZoneChange,
 ) -> Result<(), ApiError> {
     let old_zone = site.settings.time_zone.clone();
+    let old_pool = site.settings.amazon_tracking_ids.clone();
     site.settings.apply_patch(patch)?;
     let tx = client.transaction().await?;
     site.settings_version =
@@ -68,6 +69,9 @@ pub async fn change(
             .ok_or(ApiError::Conflict(
                 "the settings changed while this change was made; reload them and try again",
             ))?;
+    if site.settings.amazon_tracking_ids != old_pool {
+        super::amazon::drop_removed(&tx, &site.id, &site.settings.amazon_tracking_ids).await?;
+    }
     if site.settings.time_zone != old_zone {
         // Reports count local days: move every rollup to the new zone's days
         // before anyone can read the new zone with the old days.

@@ -1,6 +1,6 @@
 //! One small function per query, each taking whatever client it is given.
 
-use super::model::{LinkRule, PreviousSecret, RelPolicy, Site, SiteSettings};
+use super::model::{AmazonAssignment, LinkRule, PreviousSecret, RelPolicy, Site, SiteSettings};
 use crate::ids::SiteId;
 use deadpool_postgres::GenericClient;
 use rust_decimal::Decimal;
@@ -9,7 +9,8 @@ use tokio_postgres::Row;
 
 const SITE_COLUMNS: &str = "id, postback_secret, settings_version, name, url, currency, time_zone, \
      tracking_base_url, rel_policy, exclude_bots, link_rules, currency_rates, \
-     previous_postback_secret_hash, previous_secret_expires_at, click_detail_retention_days";
+     previous_postback_secret_hash, previous_secret_expires_at, click_detail_retention_days, \
+     amazon_tracking_ids, amazon_tracking_assignment";
 
 #[tracing::instrument(skip(client, api_key_hash, postback_secret, settings))]
 pub async fn insert_site(
@@ -74,6 +75,7 @@ pub async fn update_settings(
             "UPDATE sites SET name = $2, url = $3, currency = $4, time_zone = $5, \
              tracking_base_url = $6, rel_policy = $7, exclude_bots = $8, link_rules = $9, \
              currency_rates = $10, click_detail_retention_days = $12, \
+             amazon_tracking_ids = $13, amazon_tracking_assignment = $14, \
              settings_version = settings_version + 1, updated_at = now() \
              WHERE id = $1 AND settings_version = $11 RETURNING settings_version",
             &[
@@ -89,6 +91,8 @@ pub async fn update_settings(
                 &rates,
                 &read_version,
                 &(settings.click_detail_retention_days as i32),
+                &settings.amazon_tracking_ids,
+                &settings.amazon_tracking_assignment.as_str(),
             ],
         )
         .await?;
@@ -139,6 +143,14 @@ fn site_from_row(row: Row) -> Result<Site, tokio_postgres::Error> {
             click_detail_retention_days: row
                 .try_get::<_, i32>("click_detail_retention_days")?
                 .unsigned_abs(),
+            amazon_tracking_ids: row.try_get("amazon_tracking_ids")?,
+            amazon_tracking_assignment: if row.try_get::<_, &str>("amazon_tracking_assignment")?
+                == "manual"
+            {
+                AmazonAssignment::Manual
+            } else {
+                AmazonAssignment::Auto
+            },
         },
     })
 }
