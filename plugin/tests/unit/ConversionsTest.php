@@ -221,7 +221,7 @@ final class ConversionsTest extends Test_Case {
 			'exclude_bots'        => true,
 			'currency'            => 'USD',
 			'currency_rates'      => '',
-			'amazon_tracking_ids' => " blog-boots-20 \r\n\nblog-tents-20\nblog-boots-20\n",
+			'amazon_tracking_ids' => " blog-boots-20 \r\n\nblog-tents-20\nBlog-Boots-20\n",
 			'amazon_assignment'   => 'manual',
 		);
 		$patch = Settings_Page::sidecar_patch( $posted, array( 'amazon_tracking_ids', 'amazon_assignment' ) );

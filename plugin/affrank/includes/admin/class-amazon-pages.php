@@ -42,7 +42,9 @@ final class Amazon_Pages {
 
 	/**
 	 * The text box's ids: one a line, trimmed, empty lines and repeats dropped
-	 * (the sidecar checks each id's form and names the line it refuses).
+	 * (Amazon's ids ignore case, so "Blog-20" repeats "blog-20"; the first
+	 * spelling stays). The sidecar checks each id's form and names the one it
+	 * refuses.
 	 *
 	 * @param string $text The box's text.
 	 * @return string[]
@@ -51,7 +53,7 @@ final class Amazon_Pages {
 		$ids = array();
 		foreach ( preg_split( '/\r\n|\r|\n/', $text ) as $line ) {
 			$line = trim( $line );
-			if ( '' !== $line && ! in_array( $line, $ids, true ) ) {
+			if ( '' !== $line && ! in_array( strtolower( $line ), array_map( 'strtolower', $ids ), true ) ) {
 				$ids[] = $line;
 			}
 		}
