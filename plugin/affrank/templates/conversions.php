@@ -32,7 +32,8 @@ $affrank_statuses = array(
 $affrank_form     = null !== $affrank_editing
 	? array(
 		'affrank_network'        => $affrank_editing['network'],
-		'affrank_date'           => '' !== $affrank_editing['date'] ? substr( $affrank_editing['date'], 0, 10 ) : substr( $affrank_editing['received_at'], 0, 10 ),
+		// The day in the blog's time zone, which is the site's (Settings sends it).
+		'affrank_date'           => false !== strtotime( $affrank_editing['received_at'] ) ? wp_date( 'Y-m-d', (int) strtotime( $affrank_editing['received_at'] ) ) : '',
 		'affrank_amount'         => $affrank_editing['amount'],
 		'affrank_currency'       => $affrank_editing['currency'],
 		'affrank_status'         => $affrank_editing['status'],
@@ -158,10 +159,13 @@ $affrank_form     = null !== $affrank_editing
 							</td>
 							<td data-label="<?php esc_attr_e( 'Status', 'affrank' ); ?>"><span class="affrank-badge affrank-badge--<?php echo esc_attr( Conversions_Page::tone( $affrank_row['status'] ) ); ?>"><?php echo esc_html( $affrank_statuses[ $affrank_row['status'] ] ?? $affrank_row['status'] ); ?></span></td>
 							<td class="affrank-credited" data-label="<?php esc_attr_e( 'Credited to', 'affrank' ); ?>">
-								<?php if ( '' !== $affrank_row['page_url'] ) : ?>
+								<?php if ( '' !== $affrank_row['page_url'] && 'none' !== $affrank_row['attribution'] ) : ?>
 									<a class="affrank-url" href="<?php echo esc_url( $affrank_row['page_url'] ); ?>" target="_blank" rel="noopener noreferrer"><?php echo esc_html( Report_Table::display_url( $affrank_row['page_url'], $affrank_home ) ); ?></a>
 									<?php if ( '' !== $affrank_row['keyword'] && Report_Table::NO_KEYWORD !== $affrank_row['keyword'] ) : ?>
 										<br><span class="affrank-muted"><?php echo esc_html( $affrank_row['keyword'] ); ?></span>
+									<?php endif; ?>
+									<?php if ( 'page' === $affrank_row['attribution'] ) : ?>
+										<br><span class="affrank-muted"><?php esc_html_e( 'page only (no click)', 'affrank' ); ?></span>
 									<?php endif; ?>
 								<?php elseif ( '' !== $affrank_row['label'] ) : ?>
 									<?php /* translators: %s: a tracking id. */ ?>
@@ -236,6 +240,7 @@ $affrank_form     = null !== $affrank_editing
 				<?php wp_nonce_field( $view['edit_action'] . '_' . $affrank_editing['id'] ); ?>
 				<?php /* translators: %s: the conversion's number. */ ?>
 				<h2><?php echo esc_html( sprintf( __( 'Edit conversion #%s', 'affrank' ), (string) $affrank_editing['id'] ) ); ?></h2>
+				<p class="affrank-muted"><?php esc_html_e( 'The date, commission, currency, status and page can be changed; the rest stays as entered.', 'affrank' ); ?></p>
 			<?php else : ?>
 				<input type="hidden" name="action" value="<?php echo esc_attr( $view['add_action'] ); ?>">
 				<?php wp_nonce_field( $view['add_action'] ); ?>
@@ -247,7 +252,7 @@ $affrank_form     = null !== $affrank_editing
 				<tr>
 					<th scope="row"><label for="affrank_network"><?php esc_html_e( 'Network', 'affrank' ); ?></label></th>
 					<td>
-						<input type="text" class="regular-text" id="affrank_network" name="affrank_network" list="affrank-networks" value="<?php echo esc_attr( $affrank_form['affrank_network'] ); ?>" required placeholder="<?php esc_attr_e( 'e.g. awin, or the program’s name', 'affrank' ); ?>">
+						<input type="text" class="regular-text" id="affrank_network" name="affrank_network" list="affrank-networks" value="<?php echo esc_attr( $affrank_form['affrank_network'] ); ?>" required<?php disabled( null !== $affrank_editing ); ?> placeholder="<?php esc_attr_e( 'e.g. awin, or the program’s name', 'affrank' ); ?>">
 						<datalist id="affrank-networks">
 							<?php foreach ( $view['networks'] as $affrank_id => $affrank_name ) : ?>
 								<option value="<?php echo esc_attr( (string) $affrank_id ); ?>"><?php echo esc_html( $affrank_name ); ?></option>
@@ -292,23 +297,23 @@ $affrank_form     = null !== $affrank_editing
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_session_id"><?php esc_html_e( 'Session id', 'affrank' ); ?></label></th>
-					<td><input type="text" class="regular-text code" id="affrank_session_id" name="affrank_session_id" maxlength="24" value="<?php echo esc_attr( $affrank_form['affrank_session_id'] ); ?>">
+					<td><input type="text" class="regular-text code" id="affrank_session_id" name="affrank_session_id" maxlength="24" value="<?php echo esc_attr( $affrank_form['affrank_session_id'] ); ?>"<?php disabled( null !== $affrank_editing ); ?>>
 						<p class="description"><?php esc_html_e( 'Optional: the sub-id value the network shows for the sale.', 'affrank' ); ?></p>
 					</td>
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_transaction_id"><?php esc_html_e( 'Transaction id', 'affrank' ); ?></label></th>
-					<td><input type="text" class="regular-text code" id="affrank_transaction_id" name="affrank_transaction_id" maxlength="200" value="<?php echo esc_attr( $affrank_form['affrank_transaction_id'] ); ?>"<?php echo null !== $affrank_editing ? ' readonly' : ''; ?>>
+					<td><input type="text" class="regular-text code" id="affrank_transaction_id" name="affrank_transaction_id" maxlength="200" value="<?php echo esc_attr( $affrank_form['affrank_transaction_id'] ); ?>"<?php disabled( null !== $affrank_editing ); ?>>
 						<p class="description"><?php esc_html_e( 'Optional: the network’s order or commission id, so a later import of the same sale updates this one.', 'affrank' ); ?></p>
 					</td>
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_product"><?php esc_html_e( 'Product', 'affrank' ); ?></label></th>
-					<td><input type="text" class="regular-text" id="affrank_product" name="affrank_product" maxlength="200" value="<?php echo esc_attr( $affrank_form['affrank_product'] ); ?>"></td>
+					<td><input type="text" class="regular-text" id="affrank_product" name="affrank_product" maxlength="200" value="<?php echo esc_attr( $affrank_form['affrank_product'] ); ?>"<?php disabled( null !== $affrank_editing ); ?>></td>
 				</tr>
 				<tr>
 					<th scope="row"><label for="affrank_note"><?php esc_html_e( 'Note', 'affrank' ); ?></label></th>
-					<td><textarea class="large-text" rows="2" id="affrank_note" name="affrank_note" maxlength="1000"><?php echo esc_textarea( $affrank_form['affrank_note'] ); ?></textarea></td>
+					<td><textarea class="large-text" rows="2" id="affrank_note" name="affrank_note" maxlength="1000"<?php disabled( null !== $affrank_editing ); ?>><?php echo esc_textarea( $affrank_form['affrank_note'] ); ?></textarea></td>
 				</tr>
 			</table>
 			<p class="submit">

@@ -83,16 +83,23 @@ final class ConversionsTest extends Test_Case {
 			$body,
 			'adding leaves out what was left empty'
 		);
-		$edit = Conversions_Page::read_form( wp_slash( array( 'affrank_page_url' => '', 'affrank_currency' => '' ) + self::VALID ), false );
-		$this->assertNull( $edit['page_url'], 'an emptied page is cleared on edit' );
-		$this->assertNull( $edit['session_id'] );
-		$this->assertArrayNotHasKey( 'currency', $edit, 'an empty currency keeps the stored one' );
-		$this->assertArrayNotHasKey( 'transaction_id', $edit );
+		$edit = Conversions_Page::read_form( wp_slash( array( 'affrank_page_url' => '', 'affrank_currency' => '', 'affrank_network' => array( 'not read' ) ) + self::VALID ), false );
+		$this->assertSame(
+			array(
+				'date'     => '2026-03-02',
+				'amount'   => '15.00',
+				'status'   => 'approved',
+				'page_url' => null,
+			),
+			$edit,
+			'an edit sends only what the sidecar lets a manual conversion change; an emptied page is taken off, an empty currency keeps the stored one'
+		);
 
 		foreach ( array(
 			array( 'affrank_amount', '12,50', 'Commission:' ),
 			array( 'affrank_amount', '1e3', 'Commission:' ),
 			array( 'affrank_amount', '', 'Commission:' ),
+			array( 'affrank_amount', '-5.00', 'a refund is the status' ),
 			array( 'affrank_date', '2026-02-30', 'Date:' ),
 			array( 'affrank_date', '02/03/2026', 'Date:' ),
 			array( 'affrank_network', '', 'Network:' ),

@@ -186,16 +186,22 @@ final class Conversions_Page {
 		Request_Guard::redirect( Menu::CONVERSIONS, $return );
 	}
 
+	/** The fields an edit may change (the sidecar takes no others). */
+	public const EDITABLE = array( 'affrank_date', 'affrank_amount', 'affrank_currency', 'affrank_status', 'affrank_page_url' );
+
 	/**
 	 * Reads the add/edit form into the sidecar's body. Adding omits what was
-	 * left empty; editing sends every field, an emptied one as null.
+	 * left empty. Editing sends what a conversion entered by hand can change
+	 * (date, commission, currency, status, page), an emptied page as null
+	 * (its credit taken off); the other fields are shown but not sent.
 	 *
 	 * @param array $input  The submitted fields ($_POST, slashed).
 	 * @param bool  $is_new Whether this adds a conversion (else edits one).
 	 * @return array|WP_Error The body, or why the form is wrong (naming the field).
 	 */
 	public static function read_form( array $input, bool $is_new ): array|WP_Error {
-		$lists = Form_Input::not_text( $input, array_keys( self::FORM_FIELDS ) );
+		$names = $is_new ? array_keys( self::FORM_FIELDS ) : self::EDITABLE;
+		$lists = Form_Input::not_text( $input, $names );
 		if ( $lists ) {
 			return new WP_Error(
 				'affrank_bad_form',
@@ -213,7 +219,7 @@ final class Conversions_Page {
 		);
 
 		$network = strtolower( $value( 'affrank_network' ) );
-		if ( ! preg_match( '/^[a-z0-9_.-]{1,64}$/', $network ) ) {
+		if ( $is_new && ! preg_match( '/^[a-z0-9_.-]{1,64}$/', $network ) ) {
 			return $fail( __( 'Network', 'affrank' ), __( 'choose a network, or type its name in letters, digits, “-” and “_”.', 'affrank' ) );
 		}
 		$date = $value( 'affrank_date' );
@@ -222,8 +228,8 @@ final class Conversions_Page {
 			return $fail( __( 'Date', 'affrank' ), __( 'enter a date as YYYY-MM-DD.', 'affrank' ) );
 		}
 		$amount = $value( 'affrank_amount' );
-		if ( ! preg_match( '/^-?\d{1,12}(\.\d{1,6})?$/', $amount ) ) {
-			return $fail( __( 'Commission', 'affrank' ), __( 'enter a number with a dot for decimals, such as 12.50.', 'affrank' ) );
+		if ( ! preg_match( '/^\d{1,12}(\.\d{1,6})?$/', $amount ) ) {
+			return $fail( __( 'Commission', 'affrank' ), __( 'enter a number with a dot for decimals, such as 12.50 (0 for a lead; a refund is the status “reversed”).', 'affrank' ) );
 		}
 		$currency = strtoupper( $value( 'affrank_currency' ) );
 		if ( '' !== $currency && ! preg_match( '/^[A-Z]{3}$/', $currency ) ) {
@@ -234,10 +240,6 @@ final class Conversions_Page {
 		if ( ! in_array( $status, self::STATUSES, true ) ) {
 			return $fail( __( 'Status', 'affrank' ), __( 'choose approved, pending, rejected or reversed.', 'affrank' ) );
 		}
-		$session = $value( 'affrank_session_id' );
-		if ( '' !== $session && ! preg_match( '/^[A-Za-z0-9]{1,24}$/', $session ) ) {
-			return $fail( __( 'Session id', 'affrank' ), __( 'a session id is 1 to 24 letters and digits, as the network reported it in the sub-id.', 'affrank' ) );
-		}
 		$page = $value( 'affrank_page_url' );
 		if ( '' !== $page ) {
 			$clean = esc_url_raw( $page, array( 'http', 'https' ) );
@@ -245,6 +247,23 @@ final class Conversions_Page {
 				return $fail( __( 'Page', 'affrank' ), __( 'choose one of your pages, or enter its full address starting with https://.', 'affrank' ) );
 			}
 			$page = $clean;
+		}
+		if ( ! $is_new ) {
+			$body = array(
+				'date'     => $date,
+				'amount'   => $amount,
+				'status'   => $status,
+				'page_url' => '' !== $page ? $page : null,
+			);
+			if ( '' !== $currency ) {
+				$body['currency'] = $currency;
+			}
+			return $body;
+		}
+
+		$session = $value( 'affrank_session_id' );
+		if ( '' !== $session && ! preg_match( '/^[A-Za-z0-9]{1,24}$/', $session ) ) {
+			return $fail( __( 'Session id', 'affrank' ), __( 'a session id is 1 to 24 letters and digits, as the network reported it in the sub-id.', 'affrank' ) );
 		}
 		$transaction = $value( 'affrank_transaction_id' );
 		$product     = $value( 'affrank_product' );
@@ -259,28 +278,22 @@ final class Conversions_Page {
 				return $fail( $label, sprintf( __( 'at most %d characters.', 'affrank' ), $max ) );
 			}
 		}
-
-		$body     = array(
+		$body = array(
 			'network' => $network,
 			'date'    => $date,
 			'amount'  => $amount,
 			'status'  => $status,
 		);
-		$optional = array(
+		foreach ( array(
 			'currency'       => $currency,
 			'session_id'     => $session,
 			'page_url'       => $page,
 			'transaction_id' => $transaction,
 			'product'        => $product,
 			'note'           => $note,
-		);
-		foreach ( $optional as $name => $text ) {
+		) as $name => $text ) {
 			if ( '' !== $text ) {
 				$body[ $name ] = $text;
-			} elseif ( ! $is_new && 'currency' !== $name && 'transaction_id' !== $name ) {
-				// Emptied on the edit form: cleared (the currency and the
-				// transaction id stay as they were when left empty).
-				$body[ $name ] = null;
 			}
 		}
 		return $body;
@@ -368,8 +381,9 @@ final class Conversions_Page {
 			'label'          => $text( 'label' ),
 			'product'        => $text( 'product' ),
 			'event'          => $text( 'event' ),
-			'date'           => $text( 'date' ),
 			'note'           => $text( 'note' ),
+			// What the conversion is credited to: click, page or none.
+			'attribution'    => $text( 'attribution' ),
 		);
 	}
 
