@@ -85,6 +85,36 @@ enum Command {
         #[arg(long, default_value_t = 0.02)]
         conversion_rate: f64,
     },
+    /// Import a network's transaction report (CSV, TSV or XLSX) into a
+    /// site's conversions: applied whole, or not at all when a row is
+    /// refused (unless --skip-rejected). Exits non-zero when not applied.
+    Import {
+        /// The site (its site_id).
+        #[arg(long)]
+        site: String,
+        /// A network preset (amazon-earnings, cj-commission-detail, …; see
+        /// GET /api/v1/imports/presets).
+        #[arg(long, conflicts_with = "columns", required_unless_present = "columns")]
+        preset: Option<String>,
+        /// A generic mapping FIELD=COLUMN,… (fields: transaction_id,
+        /// session_id, amount, currency, status, date, network, label,
+        /// product; transaction_id, amount and date required).
+        #[arg(long)]
+        columns: Option<String>,
+        /// The currency of rows the file names none for (Amazon's reports).
+        #[arg(long)]
+        currency: Option<String>,
+        /// Read, match and count everything, then change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply the good rows even when some are refused.
+        #[arg(long)]
+        skip_rejected: bool,
+        /// Print the result as one JSON object.
+        #[arg(long)]
+        json: bool,
+        file: PathBuf,
+    },
     /// Open psql on the database affrank uses: the embedded cluster's
     /// socket (started for the session if no serve runs it), or
     /// DATABASE_URL. Arguments after `--` go to psql.
@@ -307,8 +337,83 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Import {
+            site,
+            preset,
+            columns,
+            currency,
+            dry_run,
+            skip_rejected,
+            json,
+            file,
+        } => {
+            let source = crate::imports::source(preset.as_deref(), columns.as_deref())
+                .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))?;
+            let currency = currency
+                .map(|c| crate::imports::currency_code(&c))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
+            let site_id = SiteId::parse(&site).map_err(|e| anyhow::anyhow!("--site {e}"))?;
+            let opened = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let options = crate::imports::Options {
+                dry_run,
+                skip_rejected,
+                currency,
+                file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+                via: "cli",
+            };
+            with_database(&config, |pool| async move {
+                db::migrate(&pool).await?;
+                let client = pool.get().await?;
+                let found = site_sql::find_site(&client, &site_id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no site {site_id}"))?;
+                drop(client);
+                let facts = crate::imports::SiteFacts::from(&found);
+                let result = crate::imports::import(&pool, facts, source, opened, options)
+                    .await
+                    .map_err(|e| match e {
+                        crate::imports::ImportError::Invalid(m) => anyhow::anyhow!("{m}"),
+                        other => anyhow::anyhow!("{other:#}"),
+                    })?;
+                if json {
+                    println!("{}", serde_json::to_string(&result)?);
+                } else {
+                    print!("{}", import_summary(&result));
+                }
+                if !result.applied && (!dry_run || result.rejected_total > 0) && !skip_rejected {
+                    anyhow::bail!("not applied: {} row(s) refused", result.rejected_total);
+                }
+                Ok(())
+            })
+            .await
+        }
         Command::Psql { args } => psql::run(&config, &args).await,
     }
+}
+
+/// `affrank import` without --json.
+fn import_summary(r: &crate::imports::ImportResult) -> String {
+    let mut out = String::new();
+    let verdict = if r.dry_run {
+        "dry run: nothing was changed"
+    } else if r.applied {
+        "applied"
+    } else {
+        "NOT applied: nothing was changed (fix the rows, or use --skip-rejected)"
+    };
+    out.push_str(&format!(
+        "{} rows: {} imported, {} updated, {} duplicate, {} unattributed, {} rejected, {} skipped\n{verdict}\n",
+        r.rows, r.imported, r.updated, r.duplicate, r.unattributed, r.rejected_total, r.skipped
+    ));
+    for rejected in &r.rejected {
+        out.push_str(&format!("  row {}: {}\n", rejected.row, rejected.reason));
+    }
+    if r.rejected_total > r.rejected.len() as u64 {
+        out.push_str(&format!("  … and {} more\n", r.rejected_total - r.rejected.len() as u64));
+    }
+    out
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -76,6 +76,12 @@ settings! {
         /// Days a postback log row is kept (pruned hourly).
         log_retention_days: u32 = 90, env "AFFRANK_POSTBACK_LOG_RETENTION_DAYS", at_least 1;
     }
+
+    /// Report imports: networks' transaction exports sent to `POST /api/v1/imports`.
+    [imports] ImportSettings {
+        /// Larger import files get 413 (the file is streamed to a temporary file, never held in memory).
+        max_body_bytes: u64 = 100 * 1024 * 1024, env "AFFRANK_IMPORT_MAX_BODY_BYTES";
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

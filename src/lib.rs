@@ -16,6 +16,7 @@ pub mod group_commit;
 pub mod health;
 pub mod http;
 pub mod ids;
+pub mod imports;
 pub mod links;
 pub mod networks;
 pub mod postbacks;

@@ -182,6 +182,7 @@ impl Application {
                 config.postbacks.address_burst,
             ),
             postback_max_body_bytes: config.postbacks.max_body_bytes,
+            import_max_body_bytes: config.imports.max_body_bytes,
             bots: Arc::new(BotDetector::new()),
             visitors: Arc::new(VisitorHasher::new()),
             metrics,

@@ -9,6 +9,7 @@ mod clicks;
 pub mod client_addr;
 pub mod filters;
 mod health;
+mod imports;
 mod links;
 mod ops;
 mod postbacks;
@@ -49,6 +50,8 @@ pub fn routes(
         .or(amazon::routes(state.clone()))
         .unify()
         .or(health::route(state.clone()))
+        .unify()
+        .or(imports::routes(state.clone()))
         .unify()
         .or(ops::routes(state))
         .unify()

@@ -49,6 +49,7 @@ pub struct SharedState {
     pub postback_sites: PostbackSites,
     pub postback_limits: Limits,
     pub postback_max_body_bytes: u64,
+    pub import_max_body_bytes: u64,
     pub bots: Arc<BotDetector>,
     pub visitors: Arc<VisitorHasher>,
     pub metrics: Arc<Metrics>,

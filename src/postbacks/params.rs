@@ -87,7 +87,7 @@ impl Status {
     }
 
     /// DESIGN.md's four, and the spellings networks send for them.
-    fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &str) -> Option<Self> {
         Some(match text.trim().to_ascii_lowercase().as_str() {
             "approved" | "approve" | "confirmed" | "locked" | "paid" => Self::Approved,
             "pending" | "open" | "new" => Self::Pending,

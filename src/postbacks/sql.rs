@@ -40,6 +40,7 @@ impl Key {
 /// conversion still waiting for its click takes it if it is there now.
 const UPSERT_UPDATE: &str = "\
   DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
+    source      = excluded.source,
     amount      = CASE WHEN excluded.amount > 0 THEN excluded.amount ELSE v.amount END,
     currency    = CASE WHEN excluded.amount > 0 THEN excluded.currency ELSE v.currency END,
     amount_site = CASE WHEN excluded.amount > 0 THEN excluded.amount_site ELSE v.amount_site END,

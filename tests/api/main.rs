@@ -10,6 +10,7 @@ mod embedded;
 mod health;
 mod helpers;
 mod hostile;
+mod imports;
 mod link_map;
 mod multi;
 mod ops;
