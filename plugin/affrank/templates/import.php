@@ -126,6 +126,14 @@ $affrank_source_text = static function ( array $source ) use ( $view ): string {
 					<?php endforeach; ?>
 				</div>
 
+				<?php if ( ( $affrank_preview['skipped'] ?? 0 ) > 0 ) : ?>
+					<p class="affrank-muted">
+						<?php
+						/* translators: %s: number of rows. */
+						echo esc_html( sprintf( _n( '%s row that is no transaction (a total, a blank or test line) is left out.', '%s rows that are no transactions (totals, blank or test lines) are left out.', (int) $affrank_preview['skipped'], 'affrank' ), Format::count( $affrank_preview['skipped'] ) ) );
+						?>
+					</p>
+				<?php endif; ?>
 				<?php if ( $affrank_preview['rejected'] ) : ?>
 					<h3><?php esc_html_e( 'Rejected rows', 'affrank' ); ?></h3>
 					<div class="affrank-table-scroll">

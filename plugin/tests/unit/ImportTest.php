@@ -183,7 +183,7 @@ final class ImportTest extends Test_Case {
 		);
 		$this->assertSame( 'success', $notices[0]['type'], $notices[0]['message'] );
 		$this->assertStringContainsString( '9 new conversions', $notices[0]['message'] );
-		$this->assertSame( array( array( 'POST', '/api/v1/imports', 'preset=cj&skip_rejected=1', array( 'size' => 8 ) ) ), $this->writes() );
+		$this->assertSame( array( array( 'POST', '/api/v1/imports', 'preset=cj&skip_rejected=1&file_name=cj.csv', array( 'size' => 8 ) ) ), $this->writes() );
 		$this->assertNull( Import_Store::pending() );
 		$this->assertFileDoesNotExist( $pending['path'], 'the file is deleted once applied' );
 		$result = get_user_meta( get_current_user_id(), Options::USER_IMPORT_RESULT, true );

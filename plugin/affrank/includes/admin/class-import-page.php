@@ -129,6 +129,7 @@ final class Import_Page {
 		Import_Store::keep( $pending );
 
 		$answer = Client::for_admin()->import_file( Import_Store::path( $stored['file'] ), self::api_query( $source ) + array( 'dry_run' => '1' ) );
+		// (The name goes with the apply, where the sidecar's log records it.)
 		if ( is_wp_error( $answer ) ) {
 			Import_Store::forget();
 			Notices::flash( 'error', $answer->get_error_message() );
@@ -153,7 +154,7 @@ final class Import_Page {
 		}
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- verified by Request_Guard::check().
 		$skip  = Form_Input::checkbox( $_POST, 'affrank_skip_rejected' );
-		$query = self::api_query( (array) $pending['source'] ) + ( $skip ? array( 'skip_rejected' => '1' ) : array() );
+		$query = self::api_query( (array) $pending['source'] ) + ( $skip ? array( 'skip_rejected' => '1' ) : array() ) + array( 'file_name' => (string) $pending['name'] );
 
 		$answer = Client::for_admin()->import_file( Import_Store::path( (string) $pending['file'] ), $query );
 		if ( is_wp_error( $answer ) ) {
@@ -299,7 +300,9 @@ final class Import_Page {
 			'duplicate'      => $count( 'duplicate' ),
 			'unattributed'   => $count( 'unattributed' ),
 			'rejected'       => $rejected,
-			'rejected_total' => is_array( $answer['rejected'] ?? null ) ? count( $answer['rejected'] ) : 0,
+			// The sidecar may list only the first rejected rows; its total counts all.
+			'rejected_total' => isset( $answer['rejected_total'] ) && is_numeric( $answer['rejected_total'] ) ? (int) $answer['rejected_total'] : ( is_array( $answer['rejected'] ?? null ) ? count( $answer['rejected'] ) : 0 ),
+			'skipped'        => $count( 'skipped' ),
 			'applied'        => isset( $answer['applied'] ) ? true === $answer['applied'] : ( $count( 'http_status' ) >= 200 && $count( 'http_status' ) < 300 ),
 			'columns'        => array_values( array_map( 'strval', array_filter( (array) ( $answer['columns'] ?? array() ), 'is_scalar' ) ) ),
 			'preview'        => $preview,
