@@ -357,3 +357,12 @@ END $$;
 -- Filtered reports (network=) and the attribution coverage read conversions
 -- by site and day (a click's, or the day received), which no index served.
 CREATE INDEX conversions_site_day_idx ON conversions (site_id, (coalesce(clicked_at, received_at)));
+
+-- Manual entry (POST /api/v1/conversions): the blogger's own words about a
+-- conversion they typed in ("paid by bank transfer"). NULL for the others.
+ALTER TABLE conversions ADD COLUMN note text;
+
+-- The summary's attribution coverage sums the page-credited conversions of
+-- a range: few rows, found without reading the others.
+CREATE INDEX conversions_page_credit_idx ON conversions (site_id, received_at)
+    WHERE clicked_at IS NULL AND page_url IS NOT NULL;

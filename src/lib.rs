@@ -17,6 +17,7 @@ pub mod health;
 pub mod http;
 pub mod ids;
 pub mod imports;
+pub mod ledger;
 pub mod links;
 pub mod networks;
 pub mod postbacks;

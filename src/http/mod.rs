@@ -6,6 +6,7 @@ mod amazon;
 pub mod auth;
 pub mod body;
 mod clicks;
+mod conversions;
 pub mod client_addr;
 pub mod filters;
 mod health;
@@ -46,6 +47,8 @@ pub fn routes(
         .or(postbacks::routes(state.clone()))
         .unify()
         .or(reports::routes(state.clone()))
+        .unify()
+        .or(conversions::routes(state.clone()))
         .unify()
         .or(amazon::routes(state.clone()))
         .unify()

@@ -36,14 +36,16 @@ pub fn routes(
         ))
         .unify()
         .or(one(
-            state,
+            state.clone(),
             Dimension::Link.name(),
             Report::List(Dimension::Link),
         ))
         .unify()
+        .or(one(state, "networks", Report::Networks))
+        .unify()
 }
 
-/// GET /api/v1/reports/{summary,timeseries,keywords,pages,links}
+/// GET /api/v1/reports/{summary,timeseries,keywords,pages,links,networks}
 fn one(
     state: AppState,
     name: &'static str,
@@ -76,6 +78,7 @@ async fn handle(
         Report::Summary => answer::summary(&client, &site, &q).await?,
         Report::Timeseries => answer::timeseries(&client, &site, &q).await?,
         Report::List(dim) => answer::list(&mut client, &site, dim, &q).await?,
+        Report::Networks => crate::reports::by_network::networks(&mut client, &site, &q).await?,
     };
     Ok(match answer {
         Answer::Json(body) => json_reply(&body),

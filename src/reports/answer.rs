@@ -1,7 +1,9 @@
 //! A report's answer for a site and a validated query: the figures read
 //! from the rollups, as JSON or CSV.
 
+use super::by_network;
 use super::combine;
+use super::ledger_sql;
 use super::csv::{Cell, Csv};
 use super::figures::{self, RowTotals, SiteFigures, SiteTotals};
 use super::params::{Format, Report, ReportQuery};
@@ -50,16 +52,34 @@ pub async fn summary(
     q: &ReportQuery,
 ) -> Result<Answer, ApiError> {
     fold_site(client, site).await?;
-    let totals = sql::summary(
-        client,
-        site.id.as_str(),
-        q.from,
-        q.to,
-        site.settings.exclude_bots,
-    )
-    .await?;
+    let (totals, page_revenue) = match &q.network {
+        None => {
+            let totals = sql::summary(
+                client,
+                site.id.as_str(),
+                q.from,
+                q.to,
+                site.settings.exclude_bots,
+            )
+            .await?;
+            let page = ledger_sql::page_credit_revenue(
+                client,
+                site.id.as_str(),
+                &site.settings.time_zone,
+                q.from,
+                q.to,
+            )
+            .await?;
+            (totals, page)
+        }
+        Some(network) => by_network::summary(client, site, q, network).await?,
+    };
     let untracked = sql::untracked_clicks(client, site.id.as_str(), q.from, q.to).await?;
     let mut body = serde_json::to_value(SiteFigures::from(&totals)).expect("figures serialise");
+    body["coverage"] = coverage(&totals, page_revenue);
+    if let Some(network) = &q.network {
+        body["network"] = json!(network);
+    }
     body["untracked_clicks"] = json!(untracked);
     body["from"] = json!(q.from);
     body["to"] = json!(q.to);
@@ -74,14 +94,19 @@ pub async fn timeseries(
     q: &ReportQuery,
 ) -> Result<Answer, ApiError> {
     fold_site(client, site).await?;
-    let days = sql::timeseries(
-        client,
-        site.id.as_str(),
-        q.from,
-        q.to,
-        site.settings.exclude_bots,
-    )
-    .await?;
+    let days = match &q.network {
+        None => {
+            sql::timeseries(
+                client,
+                site.id.as_str(),
+                q.from,
+                q.to,
+                site.settings.exclude_bots,
+            )
+            .await?
+        }
+        Some(network) => by_network::timeseries(client, site, q, network).await?,
+    };
     Ok(match q.format {
         Format::Json => {
             let rows: Vec<Value> = days
@@ -110,20 +135,15 @@ pub async fn list(
     q: &ReportQuery,
 ) -> Result<Answer, ApiError> {
     fold_site(client, site).await?;
-    let sealed = sql::sealed(&*client, site.id.as_str(), dim).await?;
-    let end =
-        q.to.checked_add_days(Days::new(1))
-            .ok_or_else(|| ApiError::invalid("to", "is too late"))?;
-    let plan = match sealed {
-        Some((sealed, checkpoint_days)) => plan(q.from, end, Some(sealed), checkpoint_days),
-        None => plan(q.from, end, None, 0.0),
-    };
     // The parts are plain index ranges: no JIT compilation or parallel
     // workers, whose start-up costs more than reading them.
     let tx = client.transaction().await?;
     tx.batch_execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
         .await?;
-    let sums = sql::list_parts(&tx, site.id.as_str(), dim, &plan).await?;
+    let sums = match &q.network {
+        None => parts(&tx, site, dim, q).await?,
+        Some(network) => by_network::list_sums(&tx, site, dim, q, network).await?,
+    };
     let ranks = if combine::needs_labels(q.sort) {
         Some(sql::label_ranks(&tx, site.id.as_str(), dim, q.sort).await?)
     } else {
@@ -148,6 +168,36 @@ pub async fn list(
             name: dim.name(),
             text: list_csv(dim, &rows),
         },
+    })
+}
+
+/// The rollup figures of every key of `dim` over the query's range, read
+/// the cheapest way the plan finds.
+pub(super) async fn parts(
+    client: &impl deadpool_postgres::GenericClient,
+    site: &Site,
+    dim: Dimension,
+    q: &ReportQuery,
+) -> Result<combine::Accumulator, ApiError> {
+    let sealed = sql::sealed(client, site.id.as_str(), dim).await?;
+    let end =
+        q.to.checked_add_days(Days::new(1))
+            .ok_or_else(|| ApiError::invalid("to", "is too late"))?;
+    let plan = match sealed {
+        Some((sealed, checkpoint_days)) => plan(q.from, end, Some(sealed), checkpoint_days),
+        None => plan(q.from, end, None, 0.0),
+    };
+    Ok(sql::list_parts(client, site.id.as_str(), dim, &plan).await?)
+}
+
+/// How much of the revenue was credited to a click, to a page only, and to
+/// nothing; the three add up to `revenue`.
+fn coverage(totals: &SiteTotals, page: rust_decimal::Decimal) -> Value {
+    let none = totals.unattributed_revenue;
+    json!({
+        "click": figures::money(totals.revenue - page - none),
+        "page": figures::money(page),
+        "none": figures::money(none),
     })
 }
 
@@ -178,7 +228,7 @@ fn list_json(dim: Dimension, row: &ListRow) -> Value {
     Value::Object(map)
 }
 
-fn figure_cells(totals: &RowTotals) -> [Cell<'static>; 5] {
+pub(super) fn figure_cells(totals: &RowTotals) -> [Cell<'static>; 5] {
     [
         Cell::Number(totals.clicks.to_string()),
         Cell::Number(totals.conversions.to_string()),

@@ -59,6 +59,11 @@ impl Accumulator {
         }
     }
 
+    /// Every key's summed figures, zero sums included.
+    pub fn entries(self) -> impl Iterator<Item = (i32, KeyFigures)> {
+        self.keys.into_iter()
+    }
+
     /// The keys with any click or conversion (of any status) in the range,
     /// with their billable figures.
     pub fn rows(self, exclude_bots: bool) -> Vec<KeyRow> {

@@ -5,10 +5,12 @@
 //! (migration 0005): every report folds its site's pending clicks first.
 
 pub mod answer;
+pub mod by_network;
 pub mod combine;
 pub mod csv;
 pub mod figures;
 pub mod fold;
+pub mod ledger_sql;
 pub mod params;
 pub mod plan;
 pub mod raw;

@@ -18,6 +18,8 @@ pub enum Report {
     Summary,
     Timeseries,
     List(Dimension),
+    /// One row per network (`GET /api/v1/reports/networks`).
+    Networks,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +94,8 @@ pub struct ReportQuery {
     /// `None`: every row (a CSV download without `limit`).
     pub limit: Option<i64>,
     pub offset: i64,
+    /// `network=`: only that network's clicks and conversions.
+    pub network: Option<String>,
 }
 
 impl ReportQuery {
@@ -110,6 +114,7 @@ impl ReportQuery {
         let mut order = None;
         let mut limit = None;
         let mut offset = 0;
+        let mut network = None;
         for (name, value) in pairs {
             if seen.contains(&name.as_str()) {
                 return Err(ApiError::invalid(name, "is given more than once"));
@@ -117,9 +122,27 @@ impl ReportQuery {
             seen.push(name);
             let list = match report {
                 Report::List(dim) => Some(dim),
+                // Its label sorts as a list's key does.
+                Report::Networks => Some(Dimension::Link),
                 _ => None,
             };
             match (name.as_str(), list) {
+                ("network", _) if report != Report::Networks => {
+                    network = Some(network_id(name, value)?)
+                }
+                ("sort", Some(_)) if report == Report::Networks => {
+                    sort = Some(match value.as_str() {
+                        "network" => Sort::Key,
+                        other => Sort::parse(Dimension::Keyword, other)
+                            .filter(|s| !s.is_text())
+                            .ok_or_else(|| {
+                                ApiError::invalid(
+                                    name,
+                                    "must be one of network, clicks, conversions, revenue, epc, conversion_rate",
+                                )
+                            })?,
+                    })
+                }
                 ("from", _) => from = Some(date(name, value)?),
                 ("to", _) => to = Some(date(name, value)?),
                 ("format", _) if report != Report::Summary => {
@@ -185,7 +208,26 @@ impl ReportQuery {
             order,
             limit,
             offset,
+            network,
         })
+    }
+}
+
+/// A network id as conversions carry it: DESIGN.md's (`amazon`, `cj`…) or
+/// a blogger's own (lower-case letters, digits, `_`, `-`; at most 40).
+fn network_id(name: &str, value: &str) -> Result<String, ApiError> {
+    let ok = !value.is_empty()
+        && value.len() <= 40
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::invalid(
+            name,
+            "must be a network id such as amazon or cj",
+        ))
     }
 }
 
@@ -294,10 +336,24 @@ mod tests {
             (Report::Summary, &[("format", "csv")], "format"),
             (Report::Summary, &[("sort", "clicks")], "sort"),
             (Report::Timeseries, &[("limit", "5")], "limit"),
+            (Report::Summary, &[("network", "Amazon!")], "network"),
+            (KEYWORDS, &[("network", "")], "network"),
+            (Report::Networks, &[("network", "cj")], "network"),
+            (Report::Networks, &[("sort", "keyword")], "sort"),
         ];
         for (report, query, name) in cases {
             assert_eq!(field(parse(*report, query)), *name, "{query:?}");
         }
+    }
+
+    #[test]
+    fn networks_sort_by_their_name_or_a_figure() {
+        let q = parse(Report::Networks, &[("sort", "network")]).unwrap();
+        assert_eq!((q.sort, q.order), (Sort::Key, Order::Asc));
+        let q = parse(Report::Networks, &[("sort", "epc"), ("limit", "5")]).unwrap();
+        assert_eq!((q.sort, q.order, q.limit), (Sort::Epc, Order::Desc, Some(5)));
+        let q = parse(KEYWORDS, &[("network", "amazon")]).unwrap();
+        assert_eq!(q.network.as_deref(), Some("amazon"));
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub struct RawSite<'a> {
 }
 
 /// Conversion figures of the conversions whose day (the click's, or the
-/// day received when unattributed) falls in [$3, $4] in zone $2.
+/// day received when no click claims them) falls in [$3, $4] in zone $2.
+/// Unattributed revenue is credited to neither a click nor a page.
 const CONVERSION_SUMS: &str = "\
     count(*) FILTER (WHERE v.status IN ('approved', 'pending') AND NOT v.is_lead) AS sales, \
     count(*) FILTER (WHERE v.status IN ('approved', 'pending') AND v.is_lead) AS leads, \
@@ -25,7 +26,8 @@ const CONVERSION_SUMS: &str = "\
     coalesce(sum(v.amount_site) FILTER (WHERE v.status = 'approved'), 0) AS revenue, \
     coalesce(sum(v.amount_site) FILTER (WHERE v.status = 'pending'), 0) AS pending_revenue, \
     coalesce(sum(v.amount_site) FILTER (WHERE v.status = 'reversed'), 0) AS reversed_revenue, \
-    coalesce(sum(v.amount_site) FILTER (WHERE v.status = 'approved' AND v.clicked_at IS NULL), 0) \
+    coalesce(sum(v.amount_site) FILTER (WHERE v.status = 'approved' AND v.clicked_at IS NULL \
+                                        AND v.page_url IS NULL), 0) \
         AS unattributed_revenue";
 
 fn site_sql(group_by_day: bool) -> String {
@@ -133,8 +135,10 @@ pub async fn list(
               v AS (SELECT {key} AS key, \
                            count(*) FILTER (WHERE status IN ('approved', 'pending')) AS conversions, \
                            coalesce(sum(amount_site) FILTER (WHERE status = 'approved'), 0) AS revenue \
-                    FROM conversions WHERE site_id = $1 AND clicked_at IS NOT NULL \
-                      AND (clicked_at AT TIME ZONE $2)::date BETWEEN $3 AND $4 GROUP BY 1), \
+                    FROM conversions WHERE site_id = $1 \
+                      AND (clicked_at IS NOT NULL OR page_url IS NOT NULL) AND {key} IS NOT NULL \
+                      AND (coalesce(clicked_at, received_at) AT TIME ZONE $2)::date BETWEEN $3 AND $4 \
+                    GROUP BY 1), \
               t AS (SELECT coalesce(c.key, v.key) AS key, \
                            coalesce(c.clicks, 0) + CASE WHEN $5 THEN 0 ELSE coalesce(c.bot_clicks, 0) END AS clicks, \
                            coalesce(v.conversions, 0) AS conversions, coalesce(v.revenue, 0) AS revenue \

@@ -172,6 +172,13 @@ pub fn parse_assignments(body: &[u8]) -> Result<Vec<Assignment>, ApiError> {
     let mut out: Vec<Assignment> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let field = format!("assignments[{i}]");
+        // Null gives the page's id back; leaving it out is a mistake.
+        if item.get("tracking_id").is_none() {
+            return Err(ApiError::invalid(
+                format!("{field}.tracking_id"),
+                "is required (a tracking id, or null to take the page's away)",
+            ));
+        }
         let mut a: Assignment = serde_json::from_value(item.clone()).map_err(|e| {
             ApiError::invalid(
                 &field,

@@ -1,6 +1,7 @@
 //! Every integration test, in one binary: the real server on a random port,
 //! each test on a fresh PostgreSQL database it creates and drops.
 
+mod amazon;
 mod cli;
 mod clicks;
 mod conflicts;
@@ -12,7 +13,9 @@ mod helpers;
 mod hostile;
 mod imports;
 mod link_map;
+mod manual_entry;
 mod multi;
+mod network_reports;
 mod ops;
 mod ownership;
 mod pinned;

@@ -1,7 +1,7 @@
 //! The reports: behaviour a blogger sees, validation, auth, CSV; the
 //! equivalence with the raw tables is in `equivalence`.
 
-mod data;
+pub mod data;
 mod equivalence;
 
 use crate::helpers::app::{TestApp, spawn_app};
