@@ -271,7 +271,7 @@ final class ConversionsTest extends Test_Case {
 			'partials/network-table',
 			array(
 				'rows'     => array(
-					array( 'network' => 'cj', 'clicks' => 4, 'conversions' => 2, 'revenue' => '30.00', 'epc' => '7.5', 'conversion_rate' => 0.5, 'sources' => array( 'import' => '20.00', 'manual' => '10.00' ) ),
+					array( 'network' => 'cj', 'clicks' => 4, 'conversions' => 2, 'revenue' => '30.00', 'epc' => '7.5', 'conversion_rate' => 0.5, 'sources' => array( 'postback' => '0.00', 'import' => '20.00', 'api' => '0', 'manual' => '10.00' ) ),
 					array( 'network' => self::HOSTILE, 'clicks' => 0, 'conversions' => 0, 'revenue' => '0', 'epc' => null, 'conversion_rate' => null, 'sources' => array() ),
 				),
 				'range'    => $range,
@@ -289,6 +289,7 @@ final class ConversionsTest extends Test_Case {
 		$this->assertStringNotContainsString( self::HOSTILE, $html );
 		$this->assertStringContainsString( 'import $20.00', $html );
 		$this->assertStringContainsString( 'manual $10.00', $html );
+		$this->assertStringNotContainsString( 'postback $0.00', $html, 'a source that brought nothing is left out' );
 		$this->assertStringContainsString( '$30.00 matched to a click (75.0%)', $html );
 		$this->assertStringContainsString( '$10.00 to a page by tracking id (25.0%)', $html );
 		$this->assertStringContainsString( '$0.00 unattributed (0.0%)', $html );

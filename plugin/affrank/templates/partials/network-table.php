@@ -55,7 +55,13 @@ $affrank_range = $view['range'];
 					<td class="num affrank-col-epc" data-label="<?php esc_attr_e( 'EPC', 'affrank' ); ?>"><?php echo esc_html( Format::money( $affrank_row['epc'] ?? null, $view['currency'] ) ); ?></td>
 					<td class="num affrank-col-conversion_rate" data-label="<?php esc_attr_e( 'Conv. rate', 'affrank' ); ?>"><?php echo esc_html( Format::percent( $affrank_row['conversion_rate'] ?? null ) ); ?></td>
 					<td class="affrank-col-sources" data-label="<?php esc_attr_e( 'Revenue from', 'affrank' ); ?>">
-						<?php foreach ( $affrank_sources as $affrank_source => $affrank_amount ) : ?>
+						<?php
+						foreach ( $affrank_sources as $affrank_source => $affrank_amount ) :
+							// Every source is listed, zeros too: only those that brought money are shown.
+							if ( ! is_scalar( $affrank_amount ) || preg_match( '/^-?0*(\.0*)?$/', (string) $affrank_amount ) ) {
+								continue;
+							}
+							?>
 							<span class="affrank-tag affrank-tag--<?php echo esc_attr( (string) $affrank_source ); ?>"><?php echo esc_html( Conversions_Page::source_label( (string) $affrank_source ) . ' ' . Format::money( is_scalar( $affrank_amount ) ? (string) $affrank_amount : '', $view['currency'] ) ); ?></span>
 						<?php endforeach; ?>
 					</td>
