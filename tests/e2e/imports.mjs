@@ -120,8 +120,8 @@ export async function importChecks({ checks, page, env, blog, sidecar, site, get
     }
     const rejected = await page.innerText('#affrank-import-rejected tbody');
     assert(/^4\s/.test(rejected.trim()), `the broken row by its number (the header is row 1): ${rejected}`);
-    equal(await tile('#affrank-import-preview', 'imported'), '2', 'two new sales');
-    equal(await tile('#affrank-import-preview', 'rejected'), '1', 'one rejected row');
+    equal(await tile('#affrank-import-check', 'imported'), '2', 'two new sales');
+    equal(await tile('#affrank-import-check', 'rejected'), '1', 'one rejected row');
     equal(importsBefore(), before, 'a preview imports nothing');
     await pageErrors();
     await page.screenshot({ path: join(shots, 'import-preview.png'), fullPage: true });
@@ -142,15 +142,15 @@ export async function importChecks({ checks, page, env, blog, sidecar, site, get
       `3300000001|approved|7.50|${skillet}|cast iron skillet`,
       `3300000002|approved|12.25|${skillet}|cast iron skillet`,
     ].join('\n'), 'matched to the clicks, so to the review and its keyword');
-    assert(!(await page.$('#affrank-import-preview')), 'the preview is gone');
+    assert(!(await page.$('#affrank-import-check')), 'the preview is gone');
     await page.screenshot({ path: join(shots, 'import-result.png'), fullPage: true });
   });
 
   await run(['imports'], 'import: the same CJ file again changes nothing (every row a duplicate)', async () => {
     const before = sql("SELECT count(*), sum(amount)::text FROM conversions WHERE source = 'import'")[0].join();
     await upload('cj-commissions.csv', cjFile, 'cj-commission-detail');
-    equal(await tile('#affrank-import-preview', 'imported'), '0', 'nothing new');
-    equal(await tile('#affrank-import-preview', 'duplicate'), '2', 'both sales already there');
+    equal(await tile('#affrank-import-check', 'imported'), '0', 'nothing new');
+    equal(await tile('#affrank-import-check', 'duplicate'), '2', 'both sales already there');
     await Promise.all([page.waitForNavigation(), page.click('#affrank-import-cancel')]);
     assert(/Import cancelled/.test(await notice()), await notice());
     equal(sql("SELECT count(*), sum(amount)::text FROM conversions WHERE source = 'import'")[0].join(), before, 'unchanged');

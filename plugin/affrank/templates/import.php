@@ -102,7 +102,7 @@ $affrank_source_text = static function ( array $source ) use ( $view ): string {
 		<?php endif; ?>
 
 		<?php if ( is_array( $affrank_preview ) ) : ?>
-			<div class="affrank-card affrank-import-preview" id="affrank-import-preview">
+			<div class="affrank-card affrank-import-check" id="affrank-import-check">
 				<h2><?php esc_html_e( 'Step 2: check the rows, then import', 'affrank' ); ?></h2>
 				<p class="affrank-muted">
 					<?php
