@@ -60,6 +60,24 @@ $affrank_uninstall_site = static function (): void {
 
 	// The hourly alert check (Alert_Mailer::HOOK).
 	wp_clear_scheduled_hook( 'affrank_check_alerts' );
+
+	// Import files waiting between preview and apply (Import_Store), and the
+	// event that deletes them after a day.
+	wp_clear_scheduled_hook( 'affrank_import_cleanup' );
+	$uploads = wp_upload_dir( null, false );
+	$folder  = 'affrank-imports';
+	$dir     = untrailingslashit( (string) ( $uploads['basedir'] ?? '' ) ) . '/' . $folder;
+	if ( '' !== (string) ( $uploads['basedir'] ?? '' ) && is_dir( $dir ) ) {
+		foreach ( array_merge( (array) glob( $dir . '/import-*.upload' ), array( $dir . '/index.php', $dir . '/.htaccess' ) ) as $file ) {
+			if ( is_string( $file ) && is_file( $file ) ) {
+				wp_delete_file( $file );
+			}
+		}
+		if ( array( '.', '..' ) === array_values( (array) scandir( $dir ) ) ) {
+			// phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_rmdir -- our own folder, now empty.
+			rmdir( $dir );
+		}
+	}
 };
 
 if ( is_multisite() ) {
@@ -81,3 +99,5 @@ if ( is_multisite() ) {
 // every site of a network, so once is enough.
 delete_metadata( 'user', 0, 'affrank_notice', '', true );
 delete_metadata( 'user', 0, 'affrank_settings_draft', '', true );
+delete_metadata( 'user', 0, 'affrank_import', '', true );
+delete_metadata( 'user', 0, 'affrank_import_result', '', true );

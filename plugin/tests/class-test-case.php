@@ -22,7 +22,7 @@ abstract class Test_Case extends PHPUnit_TestCase {
 		$_GET  = array();
 		$_REQUEST = array();
 		// Each test counts the fake sidecar's calls from zero.
-		array_map( 'unlink', glob( getenv( 'AFFRANK_FAKE_SIDECAR_LOG' ) . '/{*.log,store-*}', GLOB_BRACE ) ?: array() );
+		array_map( 'unlink', glob( getenv( 'AFFRANK_FAKE_SIDECAR_LOG' ) . '/{*.log,writes.jsonl,store-*}', GLOB_BRACE ) ?: array() );
 	}
 
 	protected function tearDown(): void {

@@ -561,6 +561,11 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('#affrank-save-alerts')]);
     equal(option(), '1', 'opted in again');
   });
+
+  // Issue 15: report imports, Amazon by tracking id, manual conversions.
+  await (await import('./imports.mjs')).importChecks({
+    checks, page, env, blog: BLOG, sidecar: SIDECAR, site, get, sql, click, goLinksOf, shots, phoneShot,
+  });
 } finally {
   await browser.close();
 }

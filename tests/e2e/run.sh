@@ -137,6 +137,8 @@ POST_C=$(wp_php "$HERE/wp/create-post.php" "Stove deals" stove-deals "$HERE/fixt
 # Two more reviews, so the report screens show more than one keyword and page.
 POST_D=$(wp_php "$HERE/wp/create-post.php" "Trail running shoes that grip" trail-running-shoes "$HERE/fixtures/trail-shoes-post.html" "trail running shoes")
 POST_E=$(wp_php "$HERE/wp/create-post.php" "The lightest one-person tent" ultralight-tent "$HERE/fixtures/tents-post.html" "ultralight tent")
+# A review with a CJ and an Amazon link, for the report imports (#15).
+POST_F=$(wp_php "$HERE/wp/create-post.php" "A cast iron skillet for hob and campfire" cast-iron-skillet "$HERE/fixtures/skillet-post.html" "cast iron skillet")
 # The Theme Unit Test Data posts, each with one affiliate link mixed in.
 wp_php "$HERE/wp/import-posts.php" "$HERE/fixtures/theme-test-posts.json" >"$DIR/theme-posts.txt"
 # The pages before the plugin is connected: the reference for "unchanged".
@@ -154,7 +156,7 @@ cd "$HERE"
 BLOG_URL="$BLOG_URL" SIDECAR_URL="$SIDECAR_URL" SIDECAR_PID="$SIDECAR_PID" \
 AFFRANK_BIN="$BIN" SIDECAR_PORT="$SIDECAR_PORT" SIDECAR_RESTART_PID="$DIR/sidecar-restarted.pid" SIDECAR_RESTART_LOG="$DIR/sidecar-restarted.log" \
 WP_PASSWORD="$WP_ADMIN_PASSWORD" WP_NAME="$RUN" WP_DEBUG_LOG="$DIR/wp/debug.log" WP_VERSION="$(wp_version)" \
-POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" POST_D="$POST_D" POST_E="$POST_E" ORIGINAL_HTML="$DIR/original.html" \
+POST_A="$POST_A" POST_B="$POST_B" POST_C="$POST_C" POST_D="$POST_D" POST_E="$POST_E" POST_F="$POST_F" ORIGINAL_HTML="$DIR/original.html" \
 THEME_POSTS="$DIR/theme-posts.txt" THEME_ORIGINALS="$DIR/theme-original" \
 SITE_JSON="$DIR/site.json" DATABASE_URL="$DATABASE_URL" \
 SCREENSHOTS="${AFFRANK_SCREENSHOTS:-$DIR/screenshots}" RESULT="$RESULT" \

@@ -41,6 +41,10 @@ final class Options {
 	/** User meta holding one flash notice for the next admin screen. */
 	public const USER_NOTICE = 'affrank_notice';
 
+	/** User meta: the import waiting between preview and apply, and the last import's result. */
+	public const USER_IMPORT        = 'affrank_import';
+	public const USER_IMPORT_RESULT = 'affrank_import_result';
+
 	/** Post meta: the post's own AffRank keyword. */
 	public const POST_KEYWORD = '_affrank_keyword';
 

@@ -8,7 +8,11 @@
 
 namespace AffRank;
 
+use AffRank\Admin\Amazon_Pages;
+use AffRank\Admin\Conversions_Page;
 use AffRank\Admin\Dashboard_Widget;
+use AffRank\Admin\Import_Page;
+use AffRank\Admin\Import_Store;
 use AffRank\Admin\Keyword_Meta_Box;
 use AffRank\Admin\Menu;
 use AffRank\Admin\Postback_Setup_Page;
@@ -23,6 +27,7 @@ use AffRank\Fallback\Link_Map;
 use AffRank\Fallback\Link_Sync;
 use AffRank\Fallback\Tables;
 use AffRank\Sidecar\Http_Timeout;
+use AffRank\Sidecar\Upload_Stream;
 use AffRank\Tagging\Content_Filter;
 use AffRank\Tagging\Speculation;
 
@@ -51,6 +56,8 @@ final class Plugin {
 
 		add_action( 'init', array( self::class, 'load_textdomain' ) );
 		add_action( 'http_api_curl', array( Http_Timeout::class, 'apply' ), 10, 2 );
+		// Import files go to the sidecar from disk, not from memory.
+		add_action( 'http_api_curl', array( Upload_Stream::class, 'apply' ), 10, 2 );
 
 		// Link tagging, late: after blocks, wpautop, shortcodes and embeds.
 		add_filter( 'the_content', array( self::class, 'filter_content' ), Content_Filter::PRIORITY );
@@ -75,6 +82,9 @@ final class Plugin {
 		add_action( Alert_Mailer::HOOK, array( Alert_Mailer::class, 'run' ) );
 		register_deactivation_hook( AFFRANK_FILE, array( Alert_Mailer::class, 'unschedule' ) );
 
+		// Import files left between preview and apply are deleted after a day.
+		add_action( Import_Store::CLEANUP_HOOK, array( Import_Store::class, 'cleanup' ), 10, 0 );
+
 		if ( is_admin() ) {
 			self::register_admin_hooks();
 		}
@@ -94,6 +104,13 @@ final class Plugin {
 		add_action( 'admin_post_affrank_test_connection', array( Settings_Page::class, 'handle_test_connection' ) );
 		add_action( 'admin_post_affrank_download_csv', array( Revenue_Page::class, 'handle_csv' ) );
 		add_action( 'admin_post_affrank_test_postback', array( Postback_Setup_Page::class, 'handle_test_postback' ) );
+		add_action( 'admin_post_' . Import_Page::PREVIEW_ACTION, array( Import_Page::class, 'handle_preview' ) );
+		add_action( 'admin_post_' . Import_Page::APPLY_ACTION, array( Import_Page::class, 'handle_apply' ) );
+		add_action( 'admin_post_' . Import_Page::CANCEL_ACTION, array( Import_Page::class, 'handle_cancel' ) );
+		add_action( 'admin_post_' . Conversions_Page::ADD_ACTION, array( Conversions_Page::class, 'handle_add' ) );
+		add_action( 'admin_post_' . Conversions_Page::EDIT_ACTION, array( Conversions_Page::class, 'handle_edit' ) );
+		add_action( 'admin_post_' . Conversions_Page::STATUS_ACTION, array( Conversions_Page::class, 'handle_status' ) );
+		add_action( 'admin_post_' . Amazon_Pages::SAVE_ACTION, array( Amazon_Pages::class, 'handle_save' ) );
 
 		add_action( 'wp_dashboard_setup', array( Dashboard_Widget::class, 'register' ) );
 		add_action( 'admin_notices', array( Alert_Notice::class, 'render' ) );

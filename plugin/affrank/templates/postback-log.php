@@ -8,6 +8,7 @@
  * @package AffRank
  */
 
+use AffRank\Admin\Conversions_Page;
 use AffRank\Admin\Menu;
 use AffRank\Admin\Postback_Log_Page;
 use AffRank\Format;
@@ -92,6 +93,7 @@ $affrank_when_format = get_option( 'date_format' ) . ' ' . get_option( 'time_for
 				<table class="widefat striped affrank-table affrank-log">
 					<thead><tr>
 						<th scope="col" class="affrank-log__when"><?php esc_html_e( 'Received', 'affrank' ); ?></th>
+						<th scope="col" class="affrank-log__source"><?php esc_html_e( 'Source', 'affrank' ); ?></th>
 						<th scope="col" class="affrank-log__outcome"><?php esc_html_e( 'Outcome', 'affrank' ); ?></th>
 						<th scope="col" class="affrank-params"><?php esc_html_e( 'Parameters', 'affrank' ); ?></th>
 						<th scope="col" class="affrank-log__meaning"><?php esc_html_e( 'What it means', 'affrank' ); ?></th>
@@ -114,6 +116,10 @@ $affrank_when_format = get_option( 'date_format' ) . ' ' . get_option( 'time_for
 									?>
 									</span>
 								<?php endif; ?>
+							</td>
+							<td class="affrank-log__source" data-label="<?php esc_attr_e( 'Source', 'affrank' ); ?>">
+								<?php $affrank_source = '' !== $affrank_row['source'] ? $affrank_row['source'] : 'postback'; ?>
+								<span class="affrank-tag affrank-tag--<?php echo esc_attr( $affrank_source ); ?>"><?php echo esc_html( Conversions_Page::source_label( $affrank_source ) ); ?></span>
 							</td>
 							<td class="affrank-log__outcome" data-label="<?php esc_attr_e( 'Outcome', 'affrank' ); ?>">
 								<span class="affrank-badge affrank-badge--<?php echo esc_attr( Postback_Log_Page::tone( $affrank_row['status'] ) ); ?>"><?php echo esc_html( '' !== $affrank_row['status'] ? $affrank_row['status'] : '—' ); ?></span>

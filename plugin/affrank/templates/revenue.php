@@ -39,7 +39,7 @@ $affrank_presets  = array(
 		<input type="hidden" name="page" value="<?php echo esc_attr( Menu::REVENUE ); ?>">
 		<div class="affrank-segmented" role="group" aria-label="<?php esc_attr_e( 'Date range', 'affrank' ); ?>">
 			<?php foreach ( $affrank_presets as $affrank_value => $affrank_label ) : ?>
-				<a class="affrank-segment<?php echo (string) $affrank_value === $affrank_range->preset ? ' is-current' : ''; ?>" href="<?php echo esc_url( Menu::url( Menu::REVENUE, array( 'range' => $affrank_value ) ) ); ?>"><?php echo esc_html( $affrank_label ); ?></a>
+				<a class="affrank-segment<?php echo (string) $affrank_value === $affrank_range->preset ? ' is-current' : ''; ?>" href="<?php echo esc_url( Menu::url( Menu::REVENUE, array( 'range' => $affrank_value ) + ( '' !== $affrank_range->network ? array( 'network' => $affrank_range->network ) : array() ) ) ); ?>"><?php echo esc_html( $affrank_label ); ?></a>
 			<?php endforeach; ?>
 		</div>
 		<span class="affrank-custom-range">
@@ -47,9 +47,42 @@ $affrank_presets  = array(
 			<label><span class="screen-reader-text"><?php esc_html_e( 'From', 'affrank' ); ?></span><input type="date" name="from" value="<?php echo esc_attr( $affrank_range->from ); ?>"></label>
 			<span aria-hidden="true">–</span>
 			<label><span class="screen-reader-text"><?php esc_html_e( 'To', 'affrank' ); ?></span><input type="date" name="to" value="<?php echo esc_attr( $affrank_range->to ); ?>"></label>
+			<?php if ( '' !== $affrank_range->network ) : ?>
+				<input type="hidden" name="network" value="<?php echo esc_attr( $affrank_range->network ); ?>">
+			<?php endif; ?>
 			<button type="submit" class="button"><?php esc_html_e( 'Apply', 'affrank' ); ?></button>
 		</span>
 	</form>
+		<?php if ( is_array( $view['networks'] ) && ( $view['networks'] || '' !== $affrank_range->network ) ) : ?>
+		<form method="get" class="affrank-range affrank-network-filter" action="<?php echo esc_url( admin_url( 'admin.php' ) ); ?>">
+			<input type="hidden" name="page" value="<?php echo esc_attr( Menu::REVENUE ); ?>">
+			<?php foreach ( array_diff_key( $affrank_range->screen_query(), array( 'network' => true ) ) as $affrank_key => $affrank_value ) : ?>
+				<input type="hidden" name="<?php echo esc_attr( $affrank_key ); ?>" value="<?php echo esc_attr( $affrank_value ); ?>">
+			<?php endforeach; ?>
+			<label for="affrank-network"><?php esc_html_e( 'Network', 'affrank' ); ?></label>
+			<select name="network" id="affrank-network">
+				<option value=""><?php esc_html_e( 'All networks', 'affrank' ); ?></option>
+				<?php
+				$affrank_choices = array_map( static fn ( array $row ): string => (string) ( $row['network'] ?? '' ), $view['networks'] );
+				if ( '' !== $affrank_range->network && ! in_array( $affrank_range->network, $affrank_choices, true ) ) {
+					$affrank_choices[] = $affrank_range->network;
+				}
+				foreach ( array_filter( $affrank_choices, 'strlen' ) as $affrank_choice ) :
+					?>
+					<option value="<?php echo esc_attr( $affrank_choice ); ?>"<?php selected( $affrank_range->network, $affrank_choice ); ?>><?php echo esc_html( $affrank_choice ); ?></option>
+				<?php endforeach; ?>
+			</select>
+			<button type="submit" class="button"><?php esc_html_e( 'Filter', 'affrank' ); ?></button>
+			<?php if ( '' !== $affrank_range->network ) : ?>
+				<span class="affrank-muted">
+					<?php
+					/* translators: %s: a network id such as "cj". */
+					echo esc_html( sprintf( __( 'Every figure below is for %s only.', 'affrank' ), $affrank_range->network ) );
+					?>
+				</span>
+			<?php endif; ?>
+		</form>
+	<?php endif; ?>
 
 		<?php if ( 'reports_unavailable' === $view['state'] ) : ?>
 			<div class="affrank-empty">
@@ -103,6 +136,17 @@ $affrank_presets  = array(
 				);
 				?>
 			</p>
+			<?php if ( isset( $affrank_summary['coverage'] ) && is_array( $affrank_summary['coverage'] ) ) : ?>
+				<?php
+				Template::render(
+					'partials/coverage',
+					array(
+						'coverage' => $affrank_summary['coverage'],
+						'currency' => $affrank_currency,
+					)
+				);
+				?>
+			<?php endif; ?>
 			<?php if ( (int) ( $affrank_summary['untracked_clicks'] ?? 0 ) > 0 ) : ?>
 				<p class="affrank-muted affrank-untracked-note">
 					<?php
@@ -149,6 +193,17 @@ $affrank_presets  = array(
 					'currency' => $affrank_currency,
 				)
 			);
+
+			if ( is_array( $view['networks'] ) ) {
+				Template::render(
+					'partials/network-table',
+					array(
+						'rows'     => $view['networks'],
+						'range'    => $affrank_range,
+						'currency' => $affrank_currency,
+					)
+				);
+			}
 
 			$affrank_titles = array(
 				'keywords' => __( 'Keywords', 'affrank' ),

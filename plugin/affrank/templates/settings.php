@@ -5,6 +5,7 @@
  * @package AffRank
  */
 
+use AffRank\Admin\Amazon_Pages;
 use AffRank\Admin\Menu;
 use AffRank\Alerts\Alert_Settings;
 use AffRank\Template;
@@ -118,6 +119,17 @@ $affrank_backoff = $view['backoff'];
 					</tr>
 				</table>
 			</div>
+			<?php if ( '' !== $affrank_fields['amazon_assignment'] ) : ?>
+				<?php
+				Template::render(
+					'partials/amazon-settings',
+					array(
+						'ids'        => $affrank_fields['amazon_tracking_ids'],
+						'assignment' => $affrank_fields['amazon_assignment'],
+					)
+				);
+				?>
+			<?php endif; ?>
 			<?php if ( '' !== $affrank_fields['retention_days'] ) : ?>
 				<?php Template::render( 'partials/privacy-settings', array( 'days' => $affrank_fields['retention_days'] ) ); ?>
 			<?php endif; ?>
@@ -131,6 +143,8 @@ $affrank_backoff = $view['backoff'];
 
 		<p class="submit"><?php submit_button( __( 'Save settings', 'affrank' ), 'primary', 'submit', false ); ?></p>
 	</form>
+
+	<?php Amazon_Pages::render( $view['site'] ); ?>
 
 	<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" class="affrank-inline-form">
 		<input type="hidden" name="action" value="<?php echo esc_attr( $view['test_action'] ); ?>">

@@ -15,7 +15,7 @@ use AffRank\Tests\Test_Case;
 final class PostbacksTest extends Test_Case {
 
 	/** Every outcome a postback can be answered with (DESIGN.md, README). */
-	private const OUTCOMES = array( 'matched', 'unmatched', 'duplicate', 'updated', 'test', 'queued', 'invalid', 'unauthorized', 'unknown_site', 'rate_limited', 'unavailable' );
+	private const OUTCOMES = array( 'matched', 'unmatched', 'duplicate', 'updated', 'test', 'queued', 'invalid', 'unauthorized', 'unknown_site', 'rate_limited', 'unavailable', 'imported', 'import_rejected' );
 
 	public function test_the_test_postback_sends_test_1_and_no_event(): void {
 		$base   = $this->use_fake_sidecar( 'postbacks' );

@@ -3,6 +3,7 @@
  * uninstall.php removes every option, transient and meta the plugin wrote.
  */
 
+use AffRank\Admin\Import_Store;
 use AffRank\Fallback\Link_Map;
 use AffRank\Fallback\Link_Sync;
 use AffRank\Fallback\Tables;
@@ -28,6 +29,11 @@ final class UninstallTest extends Test_Case {
 		Link_Map::remember( array( array( 'id' => 'cDUkZkhNXr8', 'url' => 'https://shop.test/' ) ) );
 		Untracked_Clicks::record( 'cDUkZkhNXr8', '2026-01-01' );
 		Link_Sync::ensure_scheduled();
+		update_user_meta( $user, Options::USER_IMPORT, array( 'file' => 'x' ) );
+		update_user_meta( $user, Options::USER_IMPORT_RESULT, array( 'rows' => 1 ) );
+		$import = Import_Store::dir() . '/import-' . str_repeat( 'ab', 16 ) . '.upload';
+		file_put_contents( $import, 'a,b' );
+		wp_schedule_single_event( time() + DAY_IN_SECONDS, Import_Store::CLEANUP_HOOK );
 
 		if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 			define( 'WP_UNINSTALL_PLUGIN', 'affrank/affrank.php' );
@@ -47,6 +53,11 @@ final class UninstallTest extends Test_Case {
 				$this->assertNull( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $table ) ), $table );
 			}
 			$this->assertFalse( wp_next_scheduled( Link_Sync::HOOK ), 'the sync is no longer scheduled' );
+			$this->assertSame( '', get_user_meta( $user, Options::USER_IMPORT, true ) );
+			$this->assertSame( '', get_user_meta( $user, Options::USER_IMPORT_RESULT, true ) );
+			$this->assertFileDoesNotExist( $import, 'an import file waiting for its apply' );
+			$this->assertDirectoryDoesNotExist( dirname( $import ) );
+			$this->assertFalse( wp_next_scheduled( Import_Store::CLEANUP_HOOK ), 'the import clean-up is no longer scheduled' );
 		} finally {
 			// Dropping a table commits the test's transaction (MariaDB commits
 			// around DDL): put back the tables the other tests use, and take
@@ -58,7 +69,7 @@ final class UninstallTest extends Test_Case {
 
 	public function test_the_uninstall_list_names_the_fallback_tables(): void {
 		$source = (string) file_get_contents( dirname( __DIR__, 2 ) . '/affrank/uninstall.php' );
-		foreach ( array( Tables::LINKS, Tables::UNTRACKED, Link_Sync::HOOK ) as $name ) {
+		foreach ( array( Tables::LINKS, Tables::UNTRACKED, Link_Sync::HOOK, Import_Store::CLEANUP_HOOK, Import_Store::DIR, Options::USER_IMPORT, Options::USER_IMPORT_RESULT ) as $name ) {
 			$this->assertStringContainsString( "'" . $name . "'", $source, $name );
 		}
 	}

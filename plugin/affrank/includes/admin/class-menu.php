@@ -1,6 +1,6 @@
 <?php
 /**
- * The top-level "AffRank" menu, its four screens, and the admin assets,
+ * The top-level "AffRank" menu, its six screens, and the admin assets,
  * which load only on those screens (and the dashboard, for the widget).
  *
  * @package AffRank
@@ -17,10 +17,12 @@ final class Menu {
 
 	public const CAPABILITY = 'manage_options';
 
-	public const REVENUE   = 'affrank';
-	public const POSTBACKS = 'affrank-postbacks';
-	public const LOG       = 'affrank-postback-log';
-	public const SETTINGS  = 'affrank-settings';
+	public const REVENUE     = 'affrank';
+	public const CONVERSIONS = 'affrank-conversions';
+	public const IMPORT      = 'affrank-import';
+	public const POSTBACKS   = 'affrank-postbacks';
+	public const LOG         = 'affrank-postback-log';
+	public const SETTINGS    = 'affrank-settings';
 
 	/**
 	 * Hook suffixes of our screens.
@@ -30,7 +32,7 @@ final class Menu {
 	private array $hooks = array();
 
 	/**
-	 * The admin_menu callback: adds the menu and its four screens.
+	 * The admin_menu callback: adds the menu and its six screens.
 	 */
 	public function register(): void {
 		$this->hooks[] = add_menu_page(
@@ -43,6 +45,8 @@ final class Menu {
 			58
 		);
 		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'Revenue Mapping', 'affrank' ), __( 'Revenue Mapping', 'affrank' ), self::CAPABILITY, self::REVENUE, array( Revenue_Page::class, 'render' ) );
+		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'Conversions', 'affrank' ), __( 'Conversions', 'affrank' ), self::CAPABILITY, self::CONVERSIONS, array( Conversions_Page::class, 'render' ) );
+		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'Import', 'affrank' ), __( 'Import', 'affrank' ), self::CAPABILITY, self::IMPORT, array( Import_Page::class, 'render' ) );
 		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'Postback Setup', 'affrank' ), __( 'Postback Setup', 'affrank' ), self::CAPABILITY, self::POSTBACKS, array( Postback_Setup_Page::class, 'render' ) );
 		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'Postback Log', 'affrank' ), __( 'Postback Log', 'affrank' ), self::CAPABILITY, self::LOG, array( Postback_Log_Page::class, 'render' ) );
 		$this->hooks[] = add_submenu_page( self::REVENUE, __( 'AffRank Settings', 'affrank' ), __( 'Settings', 'affrank' ), self::CAPABILITY, self::SETTINGS, array( Settings_Page::class, 'render' ) );

@@ -33,7 +33,7 @@ final class Postback_Log_Page {
 	 * (rate_limited and unavailable answers are not logged: they are only
 	 * counted, and the network retries.)
 	 */
-	public const LOGGED_OUTCOMES = array( 'matched', 'unmatched', 'duplicate', 'updated', 'test', 'queued', 'invalid', 'unauthorized', 'unknown_site' );
+	public const LOGGED_OUTCOMES = array( 'matched', 'unmatched', 'duplicate', 'updated', 'test', 'queued', 'invalid', 'unauthorized', 'unknown_site', 'imported', 'import_rejected' );
 
 	/** Parameter names that carry secrets. */
 	private const SECRET_PARAMS = array( 'token', 'secret', 'api_key', 'key' );
@@ -96,8 +96,8 @@ final class Postback_Log_Page {
 	/**
 	 * One log row of the sidecar, ready to show.
 	 *
-	 * @param array $row {id, received_at, source_addr, method, params, outcome, http_status, message, conversion_id}.
-	 * @return array{id:?int,received_at:string,source_addr:string,method:string,status:string,http_status:?int,params:array<int,array{0:string,1:string}>,message:string,conversion_id:?int,hint:string}
+	 * @param array $row {id, received_at, source_addr, method, params, outcome, http_status, message, conversion_id, source}.
+	 * @return array{id:?int,received_at:string,source_addr:string,method:string,status:string,http_status:?int,params:array<int,array{0:string,1:string}>,message:string,conversion_id:?int,hint:string,source:string}
 	 */
 	public static function present( array $row ): array {
 		$status = is_scalar( $row['outcome'] ?? null ) ? (string) $row['outcome'] : '';
@@ -113,6 +113,9 @@ final class Postback_Log_Page {
 			'message'       => is_scalar( $row['message'] ?? null ) ? (string) $row['message'] : '',
 			'conversion_id' => isset( $row['conversion_id'] ) && is_numeric( $row['conversion_id'] ) ? (int) $row['conversion_id'] : null,
 			'hint'          => self::hint( $status ),
+			// How the entry came (postback, import, api, clickbank_ins,
+			// manual); '' from a sidecar that logs postbacks only.
+			'source'        => is_scalar( $row['source'] ?? null ) ? (string) $row['source'] : '',
 		);
 	}
 
@@ -151,11 +154,11 @@ final class Postback_Log_Page {
 	 */
 	public static function tone( string $status ): string {
 		return match ( $status ) {
-			'matched', 'updated'  => 'ok',
-			'test'                => 'info',
-			'duplicate', 'queued' => 'muted',
-			'unmatched'           => 'warn',
-			default               => 'error',
+			'matched', 'updated', 'imported' => 'ok',
+			'test'                           => 'info',
+			'duplicate', 'queued'            => 'muted',
+			'unmatched', 'import_rejected'   => 'warn',
+			default                          => 'error',
 		};
 	}
 
@@ -167,18 +170,20 @@ final class Postback_Log_Page {
 	 */
 	public static function hint( string $status ): string {
 		return match ( $status ) {
-			'matched'      => __( 'Counted and credited to the keyword, page and link of the click.', 'affrank' ),
-			'unmatched'    => __( 'Counted as unattributed revenue: no click has this session id, so the network did not pass back the affrank_sid value. Check the sub-id passthrough (Postback Setup shows which sub-id each network uses).', 'affrank' ),
-			'duplicate'    => __( 'Already received: networks retry, and nothing was counted twice.', 'affrank' ),
-			'updated'      => __( 'The network changed this sale’s status (for example approved or reversed); the revenue follows.', 'affrank' ),
-			'test'         => __( 'A set-up check (test=1, as “Send test postback” sends): the postback URL and token work. Nothing was counted.', 'affrank' ),
-			'queued'       => __( 'Received while the sidecar’s database was briefly away: the postback is saved on disk and will be counted, with the same duplicate check, as soon as the database is back. Nothing to do.', 'affrank' ),
-			'invalid'      => __( 'Not counted: a parameter was missing or malformed (the message names it). Compare the network’s postback URL with the one on Postback Setup; a value still in braces or !!…!! means the network left a macro unfilled.', 'affrank' ),
-			'unauthorized' => __( 'Not counted: the token was missing or wrong. Copy the postback URL from Postback Setup again.', 'affrank' ),
-			'unknown_site' => __( 'Not counted: the site id in the URL is not known to this sidecar. Copy the postback URL from Postback Setup again.', 'affrank' ),
-			'rate_limited' => __( 'Not counted yet: too many postbacks arrived at once, so the sidecar asked the sender to retry a little later. Networks retry on their own; nothing is lost.', 'affrank' ),
-			'unavailable'  => __( 'Not counted yet: the sidecar could not store the postback (its database is away), so it did not acknowledge it and the network will retry. Check that the sidecar and its database are running.', 'affrank' ),
-			default        => __( 'An outcome this plugin does not know yet.', 'affrank' ),
+			'matched'         => __( 'Counted and credited to the keyword, page and link of the click.', 'affrank' ),
+			'unmatched'       => __( 'Counted as unattributed revenue: no click has this session id, so the network did not pass back the affrank_sid value. Check the sub-id passthrough (Postback Setup shows which sub-id each network uses).', 'affrank' ),
+			'duplicate'       => __( 'Already received: networks retry, and nothing was counted twice.', 'affrank' ),
+			'updated'         => __( 'The network changed this sale’s status (for example approved or reversed); the revenue follows.', 'affrank' ),
+			'test'            => __( 'A set-up check (test=1, as “Send test postback” sends): the postback URL and token work. Nothing was counted.', 'affrank' ),
+			'queued'          => __( 'Received while the sidecar’s database was briefly away: the postback is saved on disk and will be counted, with the same duplicate check, as soon as the database is back. Nothing to do.', 'affrank' ),
+			'invalid'         => __( 'Not counted: a parameter was missing or malformed (the message names it). Compare the network’s postback URL with the one on Postback Setup; a value still in braces or !!…!! means the network left a macro unfilled.', 'affrank' ),
+			'unauthorized'    => __( 'Not counted: the token was missing or wrong. Copy the postback URL from Postback Setup again.', 'affrank' ),
+			'unknown_site'    => __( 'Not counted: the site id in the URL is not known to this sidecar. Copy the postback URL from Postback Setup again.', 'affrank' ),
+			'rate_limited'    => __( 'Not counted yet: too many postbacks arrived at once, so the sidecar asked the sender to retry a little later. Networks retry on their own; nothing is lost.', 'affrank' ),
+			'imported'        => __( 'A report file was imported (AffRank → Import, or “affrank import”): the parameters say how many rows were new, updated, already there or rejected.', 'affrank' ),
+			'import_rejected' => __( 'A report file was not imported because some of its rows were rejected; nothing was changed. Fix the rows, or import again with “Skip rejected rows”.', 'affrank' ),
+			'unavailable'     => __( 'Not counted yet: the sidecar could not store the postback (its database is away), so it did not acknowledge it and the network will retry. Check that the sidecar and its database are running.', 'affrank' ),
+			default           => __( 'An outcome this plugin does not know yet.', 'affrank' ),
 		};
 	}
 }

@@ -26,25 +26,28 @@ final class Report_Range {
 	/**
 	 * Makes a range; from_query() is how ranges are made.
 	 *
-	 * @param string $preset 7, 30, 90 or custom.
-	 * @param string $from   First day, Y-m-d.
-	 * @param string $to     Last day, Y-m-d.
+	 * @param string $preset  7, 30, 90 or custom.
+	 * @param string $from    First day, Y-m-d.
+	 * @param string $to      Last day, Y-m-d.
+	 * @param string $network A network id the reports are limited to, or '' for all.
 	 */
 	private function __construct(
 		public readonly string $preset,
 		public readonly string $from,
-		public readonly string $to
+		public readonly string $to,
+		public readonly string $network = ''
 	) {}
 
 	/**
 	 * The range a request asks for; anything invalid falls back to 30 days.
 	 *
-	 * @param array             $query Unslashed query arguments: range, from, to.
+	 * @param array             $query Unslashed query arguments: range, from, to, network.
 	 * @param DateTimeImmutable $today Today, in the blog's time zone.
 	 */
 	public static function from_query( array $query, ?DateTimeImmutable $today = null ): self {
-		$today  = ( $today ?? new DateTimeImmutable( 'now', wp_timezone() ) )->setTime( 0, 0 );
-		$preset = isset( $query['range'] ) ? (string) $query['range'] : self::DEFAULT;
+		$today   = ( $today ?? new DateTimeImmutable( 'now', wp_timezone() ) )->setTime( 0, 0 );
+		$preset  = isset( $query['range'] ) ? (string) $query['range'] : self::DEFAULT;
+		$network = isset( $query['network'] ) && is_string( $query['network'] ) && preg_match( '/^[a-z0-9_.-]{1,64}$/', $query['network'] ) ? $query['network'] : '';
 
 		if ( 'custom' === $preset ) {
 			$from = self::date( $query['from'] ?? '', $today->getTimezone() );
@@ -56,7 +59,7 @@ final class Report_Range {
 				if ( $from->diff( $to )->days > self::MAX_DAYS ) {
 					$from = $to->modify( '-' . self::MAX_DAYS . ' days' );
 				}
-				return new self( 'custom', $from->format( 'Y-m-d' ), $to->format( 'Y-m-d' ) );
+				return new self( 'custom', $from->format( 'Y-m-d' ), $to->format( 'Y-m-d' ), $network );
 			}
 			$preset = self::DEFAULT;
 		}
@@ -64,19 +67,23 @@ final class Report_Range {
 			$preset = self::DEFAULT;
 		}
 		$from = $today->modify( '-' . ( (int) $preset - 1 ) . ' days' );
-		return new self( $preset, $from->format( 'Y-m-d' ), $today->format( 'Y-m-d' ) );
+		return new self( $preset, $from->format( 'Y-m-d' ), $today->format( 'Y-m-d' ), $network );
 	}
 
 	/**
 	 * The query the sidecar's reports take.
 	 *
-	 * @return array{from:string,to:string}
+	 * @return array{from:string,to:string,network?:string}
 	 */
 	public function api_query(): array {
-		return array(
+		$query = array(
 			'from' => $this->from,
 			'to'   => $this->to,
 		);
+		if ( '' !== $this->network ) {
+			$query['network'] = $this->network;
+		}
+		return $query;
 	}
 
 	/**
@@ -85,13 +92,17 @@ final class Report_Range {
 	 * @return array<string, string>
 	 */
 	public function screen_query(): array {
-		return 'custom' === $this->preset
+		$query = 'custom' === $this->preset
 			? array(
 				'range' => 'custom',
 				'from'  => $this->from,
 				'to'    => $this->to,
 			)
 			: array( 'range' => $this->preset );
+		if ( '' !== $this->network ) {
+			$query['network'] = $this->network;
+		}
+		return $query;
 	}
 
 	/**

@@ -41,6 +41,7 @@ final class Revenue_Page {
 			'summary'    => null,
 			'chart'      => null,
 			'tables'     => array(),
+			'networks'   => null,
 			'currency'   => 'USD',
 			'csv_action' => self::CSV_ACTION,
 		);
@@ -63,6 +64,17 @@ final class Revenue_Page {
 		if ( 0 === (int) ( $summary['clicks'] ?? 0 ) && 0 === (int) ( $summary['conversions'] ?? 0 ) ) {
 			$view['state'] = 'empty';
 		}
+
+		// Revenue by network over the whole range, whatever the filter: the
+		// table is the breakdown, and its rows are the filter's choices.
+		$networks         = $client->report(
+			'networks',
+			array(
+				'from' => $range->from,
+				'to'   => $range->to,
+			)
+		);
+		$view['networks'] = is_wp_error( $networks ) ? $networks : array_values( array_filter( (array) ( $networks['rows'] ?? array() ), 'is_array' ) );
 
 		$series        = $client->report( 'timeseries', $range->api_query() );
 		$view['chart'] = is_wp_error( $series ) ? $series : Chart::build( $range->days(), (array) ( $series['rows'] ?? array() ) );

@@ -44,6 +44,8 @@ final class Settings_Page {
 		'affrank_currency',
 		'affrank_currency_rates',
 		'affrank_click_detail_retention_days',
+		'affrank_amazon_tracking_ids',
+		'affrank_amazon_assignment',
 	);
 
 	/**
@@ -92,18 +94,22 @@ final class Settings_Page {
 	 * The sidecar's settings as the form shows them.
 	 *
 	 * @param array $site GET /api/v1/site.
-	 * @return array{tracking_base_url:string,link_rules:string,rel_sponsored:bool,exclude_bots:bool,currency:string,currency_rates:string,retention_days:string}
+	 * @return array{tracking_base_url:string,link_rules:string,rel_sponsored:bool,exclude_bots:bool,currency:string,currency_rates:string,retention_days:string,amazon_tracking_ids:string,amazon_assignment:string}
 	 */
 	public static function site_fields( array $site ): array {
 		return array(
-			'tracking_base_url' => (string) ( $site['tracking_base_url'] ?? '' ),
-			'link_rules'        => Link_Rules_Text::format_rules( (array) ( $site['link_rules'] ?? array() ) ),
-			'rel_sponsored'     => 'none' !== ( $site['rel_policy'] ?? 'sponsored_nofollow' ),
-			'exclude_bots'      => (bool) ( $site['exclude_bots'] ?? true ),
-			'currency'          => (string) ( $site['currency'] ?? 'USD' ),
-			'currency_rates'    => Link_Rules_Text::format_rates( (array) ( $site['currency_rates'] ?? array() ) ),
+			'tracking_base_url'   => (string) ( $site['tracking_base_url'] ?? '' ),
+			'link_rules'          => Link_Rules_Text::format_rules( (array) ( $site['link_rules'] ?? array() ) ),
+			'rel_sponsored'       => 'none' !== ( $site['rel_policy'] ?? 'sponsored_nofollow' ),
+			'exclude_bots'        => (bool) ( $site['exclude_bots'] ?? true ),
+			'currency'            => (string) ( $site['currency'] ?? 'USD' ),
+			'currency_rates'      => Link_Rules_Text::format_rates( (array) ( $site['currency_rates'] ?? array() ) ),
 			// '' from a sidecar without the setting: the field is not shown.
-			'retention_days'    => isset( $site['click_detail_retention_days'] ) ? (string) (int) $site['click_detail_retention_days'] : '',
+			'retention_days'      => isset( $site['click_detail_retention_days'] ) ? (string) (int) $site['click_detail_retention_days'] : '',
+			// The pool, one id a line; an assignment of '' from a sidecar
+			// without the setting: the Amazon card is not shown.
+			'amazon_tracking_ids' => Amazon_Pages::format_ids( (array) ( $site['amazon_tracking_ids'] ?? array() ) ),
+			'amazon_assignment'   => in_array( $site['amazon_tracking_assignment'] ?? null, array( 'auto', 'manual' ), true ) ? (string) $site['amazon_tracking_assignment'] : '',
 		);
 	}
 
@@ -174,7 +180,8 @@ final class Settings_Page {
 			self::keep_draft( $posted );
 			$data  = $site->get_error_data();
 			$field = is_array( $data ) ? (string) ( $data['field'] ?? '' ) : '';
-			$where = '' !== $field ? Link_Rules_Text::describe_field( $field, $posted['link_rules'] ) . ': ' : '';
+			$where = '' !== $field ? Amazon_Pages::describe_field( $field, $posted['amazon_tracking_ids'] ) ?? Link_Rules_Text::describe_field( $field, $posted['link_rules'] ) : '';
+			$where = '' !== $where ? $where . ': ' : '';
 			Notices::flash( 'error', $where . $site->get_error_message() );
 			Request_Guard::redirect( Menu::SETTINGS );
 		}
@@ -239,13 +246,15 @@ final class Settings_Page {
 			'tagging_enabled' => Form_Input::checkbox( $input, 'affrank_tagging_enabled' ),
 			'loaded'          => (string) Form_Input::text( $input, 'affrank_site_loaded' ),
 			'site'            => array(
-				'tracking_base_url' => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_tracking_base_url' ) ),
-				'link_rules'        => Form_Input::multi_line( (string) Form_Input::text( $input, 'affrank_link_rules' ) ),
-				'rel_sponsored'     => Form_Input::checkbox( $input, 'affrank_rel_sponsored' ),
-				'exclude_bots'      => Form_Input::checkbox( $input, 'affrank_exclude_bots' ),
-				'currency'          => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_currency' ) ),
-				'currency_rates'    => Form_Input::multi_line( (string) Form_Input::text( $input, 'affrank_currency_rates' ) ),
-				'retention_days'    => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_click_detail_retention_days' ) ),
+				'tracking_base_url'   => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_tracking_base_url' ) ),
+				'link_rules'          => Form_Input::multi_line( (string) Form_Input::text( $input, 'affrank_link_rules' ) ),
+				'rel_sponsored'       => Form_Input::checkbox( $input, 'affrank_rel_sponsored' ),
+				'exclude_bots'        => Form_Input::checkbox( $input, 'affrank_exclude_bots' ),
+				'currency'            => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_currency' ) ),
+				'currency_rates'      => Form_Input::multi_line( (string) Form_Input::text( $input, 'affrank_currency_rates' ) ),
+				'retention_days'      => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_click_detail_retention_days' ) ),
+				'amazon_tracking_ids' => Form_Input::multi_line( (string) Form_Input::text( $input, 'affrank_amazon_tracking_ids' ) ),
+				'amazon_assignment'   => Form_Input::single_line( (string) Form_Input::text( $input, 'affrank_amazon_assignment' ) ),
 			),
 		);
 	}
@@ -320,6 +329,19 @@ final class Settings_Page {
 				return new WP_Error( 'affrank_bad_retention', __( 'Keep click details: enter a whole number of days from 1 to 3650.', 'affrank' ) );
 			}
 			$patch['click_detail_retention_days'] = (int) $days;
+		}
+		// Only when the form had the Amazon card (its radio always sends a value).
+		$assignment = (string) ( $posted['amazon_assignment'] ?? '' );
+		if ( '' !== $assignment ) {
+			if ( ! in_array( $assignment, array( 'auto', 'manual' ), true ) ) {
+				return new WP_Error( 'affrank_bad_assignment', __( 'Amazon tracking ids: choose automatic or by-hand assignment.', 'affrank' ) );
+			}
+			if ( $send( 'amazon_tracking_ids' ) ) {
+				$patch['amazon_tracking_ids'] = Amazon_Pages::parse_ids( (string) ( $posted['amazon_tracking_ids'] ?? '' ) );
+			}
+			if ( $send( 'amazon_assignment' ) ) {
+				$patch['amazon_tracking_assignment'] = $assignment;
+			}
 		}
 		$zone = self::time_zone_field();
 		if ( $zone && $send( 'time_zone' ) ) {

@@ -24,7 +24,10 @@ final class Client {
 	public const ADMIN_TIMEOUT_MS = 5000;
 
 	/** Reports the sidecar answers; anything else is refused before a call. */
-	public const REPORTS = array( 'summary', 'keywords', 'pages', 'links', 'timeseries' );
+	public const REPORTS = array( 'summary', 'keywords', 'pages', 'links', 'timeseries', 'networks' );
+
+	/** An import may take longer than a report: the sidecar reads the whole file. */
+	public const IMPORT_TIMEOUT_MS = 60000;
 
 	/**
 	 * Builds a client; for_render() and for_admin() build the configured ones.
@@ -184,6 +187,91 @@ final class Client {
 	}
 
 	/**
+	 * GET /api/v1/imports/presets: the network exports the sidecar reads.
+	 *
+	 * @return array|WP_Error {"presets": [{"id","name","network","formats","note"}]}
+	 */
+	public function import_presets(): array|WP_Error {
+		return $this->json( 'GET', '/api/v1/imports/presets' );
+	}
+
+	/**
+	 * POST /api/v1/imports with a file as the body, streamed from disk.
+	 * A 422 (rows rejected, nothing applied) is an answer, not an error.
+	 *
+	 * @param string $path  The file to send.
+	 * @param array  $query preset or columns, dry_run, skip_rejected.
+	 * @return array|WP_Error The sidecar's answer, with "http_status" added.
+	 */
+	public function import_file( string $path, array $query ): array|WP_Error {
+		if ( ! is_readable( $path ) ) {
+			return new WP_Error( 'affrank_import_file', __( 'The uploaded file is no longer there. Upload it again.', 'affrank' ) );
+		}
+		$client   = new self( $this->base_url, $this->api_key, max( $this->timeout_ms, self::IMPORT_TIMEOUT_MS ) );
+		$response = $client->request( 'POST', '/api/v1/imports', null, $query, true, $path, array( 422 ) );
+		if ( is_wp_error( $response ) ) {
+			return $response;
+		}
+		$decoded = json_decode( $response['body'], true );
+		if ( ! is_array( $decoded ) ) {
+			return self::bad_response();
+		}
+		$decoded['http_status'] = $response['status'];
+		return $decoded;
+	}
+
+	/**
+	 * GET /api/v1/conversions: the ledger, newest first.
+	 *
+	 * @param array $query source, network, status, limit, offset.
+	 * @return array|WP_Error {"rows", "total_rows"}
+	 */
+	public function conversions( array $query = array() ): array|WP_Error {
+		return $this->json( 'GET', '/api/v1/conversions', null, $query );
+	}
+
+	/**
+	 * POST /api/v1/conversions: a conversion entered by hand.
+	 *
+	 * @param array $conversion network, date, amount, currency, status, session_id, page_url, transaction_id, product, note.
+	 * @return array|WP_Error The conversion as stored.
+	 */
+	public function add_conversion( array $conversion ): array|WP_Error {
+		return $this->json( 'POST', '/api/v1/conversions', $conversion );
+	}
+
+	/**
+	 * PUT /api/v1/conversions/{id}: any subset of the fields; a status alone
+	 * changes the status ("reversed" reverses it).
+	 *
+	 * @param int   $id    The conversion's id.
+	 * @param array $patch The fields to change.
+	 * @return array|WP_Error The conversion as stored.
+	 */
+	public function update_conversion( int $id, array $patch ): array|WP_Error {
+		return $this->json( 'PUT', '/api/v1/conversions/' . $id, $patch );
+	}
+
+	/**
+	 * GET /api/v1/amazon/pages: which Amazon tracking id each page has.
+	 *
+	 * @return array|WP_Error {"rows": [{"page_url","post_id","tracking_id","assigned"}], "unassigned_ids"}
+	 */
+	public function amazon_pages(): array|WP_Error {
+		return $this->json( 'GET', '/api/v1/amazon/pages' );
+	}
+
+	/**
+	 * PUT /api/v1/amazon/pages: assigns tracking ids to pages by hand.
+	 *
+	 * @param array<int, array{page_url:string,tracking_id:string|null}> $assignments The changes.
+	 * @return array|WP_Error
+	 */
+	public function update_amazon_pages( array $assignments ): array|WP_Error {
+		return $this->json( 'PUT', '/api/v1/amazon/pages', array( 'assignments' => array_values( $assignments ) ) );
+	}
+
+	/**
 	 * GET /api/v1/health: the site's health facts and the alerts they raise.
 	 *
 	 * @return array|WP_Error
@@ -228,9 +316,11 @@ final class Client {
 	 * @param array|null $body          JSON body, if any.
 	 * @param array      $query         Query arguments.
 	 * @param bool       $authenticated Whether to send the API key.
+	 * @param string     $file          A file to send as the body (streamed), or ''.
+	 * @param int[]      $also_ok       Statuses besides 2xx that are answers, not errors.
 	 * @return array{status:int,body:string}|WP_Error
 	 */
-	private function request( string $method, string $path, ?array $body, array $query, bool $authenticated = true ): array|WP_Error {
+	private function request( string $method, string $path, ?array $body, array $query, bool $authenticated = true, string $file = '', array $also_ok = array() ): array|WP_Error {
 		if ( '' === $this->base_url || ( $authenticated && '' === $this->api_key ) ) {
 			return new WP_Error(
 				'affrank_not_configured',
@@ -257,8 +347,25 @@ final class Client {
 			$args['headers']['Content-Type'] = 'application/json';
 			$args['body']                    = wp_json_encode( $body );
 		}
+		if ( '' !== $file ) {
+			$args['headers']['Content-Type'] = 'application/octet-stream';
+			// No "Expect: 100-continue" round trip before a large body.
+			$args['headers']['Expect'] = '';
+			if ( Upload_Stream::uses_curl() ) {
+				$args['body']               = '';
+				$args[ Upload_Stream::ARG ] = $file;
+			} else {
+				// Without cURL the body can only be a string: the file's size
+				// is bounded by the Import screen's upload limit.
+				// phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local file, not a URL.
+				$args['body'] = (string) file_get_contents( $file );
+			}
+		}
 
 		$response = wp_remote_request( $url, $args );
+		if ( '' !== $file ) {
+			Upload_Stream::close_all();
+		}
 		if ( is_wp_error( $response ) ) {
 			return new WP_Error(
 				'affrank_unreachable',
@@ -274,7 +381,7 @@ final class Client {
 
 		$status = (int) wp_remote_retrieve_response_code( $response );
 		$text   = (string) wp_remote_retrieve_body( $response );
-		if ( $status >= 200 && $status < 300 ) {
+		if ( ( $status >= 200 && $status < 300 ) || in_array( $status, $also_ok, true ) ) {
 			return array(
 				'status' => $status,
 				'body'   => $text,
@@ -314,7 +421,19 @@ final class Client {
 					: sprintf( __( 'The sidecar rejected the request: %s', 'affrank' ), $detail );
 				return new WP_Error( 'affrank_invalid', $message, $data );
 			case 413:
+				if ( str_starts_with( $path, '/api/v1/imports' ) ) {
+					return new WP_Error( 'affrank_too_large', __( 'The file is larger than the sidecar accepts. Split the export into shorter date ranges, or raise the sidecar\'s upload limit (its import size setting).', 'affrank' ), $data );
+				}
 				return new WP_Error( 'affrank_too_large', __( 'The post is too large for the sidecar to tag.', 'affrank' ), $data );
+			case 409:
+				return new WP_Error(
+					'affrank_conflict',
+					'' !== $detail
+						/* translators: %s: the sidecar's explanation. */
+						? sprintf( __( 'Not saved: %s', 'affrank' ), $detail )
+						: __( 'Not saved: it conflicts with what the sidecar already has.', 'affrank' ),
+					$data
+				);
 			default:
 				return new WP_Error(
 					'affrank_http_error',

@@ -12,10 +12,12 @@ use AffRank\Admin\Notices;
 defined( 'ABSPATH' ) || exit;
 
 $affrank_tabs = array(
-	Menu::REVENUE   => __( 'Revenue Mapping', 'affrank' ),
-	Menu::POSTBACKS => __( 'Postback Setup', 'affrank' ),
-	Menu::LOG       => __( 'Postback Log', 'affrank' ),
-	Menu::SETTINGS  => __( 'Settings', 'affrank' ),
+	Menu::REVENUE     => __( 'Revenue Mapping', 'affrank' ),
+	Menu::CONVERSIONS => __( 'Conversions', 'affrank' ),
+	Menu::IMPORT      => __( 'Import', 'affrank' ),
+	Menu::POSTBACKS   => __( 'Postback Setup', 'affrank' ),
+	Menu::LOG         => __( 'Postback Log', 'affrank' ),
+	Menu::SETTINGS    => __( 'Settings', 'affrank' ),
 );
 ?>
 <div class="affrank-header">
