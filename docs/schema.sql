@@ -162,6 +162,37 @@ END $$;
 
 
 --
+-- Name: affrank_ledger_existing(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.affrank_ledger_existing(sites text[], transaction_ids text[]) RETURNS TABLE(site_id text, transaction_id text, network text, id bigint)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    site text;
+BEGIN
+    FOR site IN SELECT DISTINCT s FROM unnest(sites, transaction_ids) k (s, t)
+                WHERE t IS NOT NULL ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock_shared(affrank_ledger_lock_key(site));
+    END LOOP;
+    RETURN QUERY
+        SELECT c.site_id, c.transaction_id, c.network, c.id
+        FROM (SELECT DISTINCT s, t FROM unnest(sites, transaction_ids) k (s, t)
+              WHERE t IS NOT NULL) k
+        JOIN conversions c ON c.site_id = k.s AND c.transaction_id = k.t;
+END $$;
+
+
+--
+-- Name: affrank_ledger_lock_key(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.affrank_ledger_lock_key(site text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT hashtextextended('affrank-ledger:' || site, 0) $$;
+
+
+--
 -- Name: affrank_link_changed(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -896,7 +927,7 @@ ALTER SEQUENCE public.conversion_status_history_id_seq OWNED BY public.conversio
 CREATE TABLE public.conversions (
     id bigint NOT NULL,
     site_id text NOT NULL,
-    session_id text NOT NULL COLLATE pg_catalog."C",
+    session_id text COLLATE pg_catalog."C",
     transaction_id text,
     event text DEFAULT ''::text NOT NULL,
     status text NOT NULL,
@@ -1258,11 +1289,11 @@ ALTER TABLE ONLY public.conversions
 
 
 --
--- Name: conversions conversions_site_transaction_key; Type: CONSTRAINT; Schema: public; Owner: -
+-- Name: conversions conversions_site_transaction_network_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.conversions
-    ADD CONSTRAINT conversions_site_transaction_key UNIQUE (site_id, transaction_id);
+    ADD CONSTRAINT conversions_site_transaction_network_key UNIQUE (site_id, transaction_id, network);
 
 
 --
