@@ -99,7 +99,7 @@ pub async fn upsert_conversion(client: &impl GenericClient, c: &Conversion<'_>) 
              SELECT $1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10, $10, c.link_id, c.page_url, c.keyword, \
                     c.clicked_at, coalesce($10 - c.clicked_at < interval '1 second', false), coalesce(c.is_bot, false) \
              FROM (SELECT 1) one LEFT JOIN clicks c ON c.session_id = $2 AND c.site_id = $1 \
-             ON CONFLICT (site_id, transaction_id) DO UPDATE SET status = EXCLUDED.status, \
+             ON CONFLICT (site_id, transaction_id, network) DO UPDATE SET status = EXCLUDED.status, \
                  amount = EXCLUDED.amount, amount_site = EXCLUDED.amount_site, updated_at = EXCLUDED.updated_at",
             &[
                 &c.site_id,
